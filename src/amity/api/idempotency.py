@@ -1,0 +1,30 @@
+"""Replaying POST responses for a repeated ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from amity.auth.models import User
+from amity.core import idempotency
+
+
+def idempotent(db: Session, user: User, key: str | None, route: str, body: BaseModel,
+               create: Callable[[], Any], out: type[BaseModel],
+               status: int = 201) -> JSONResponse:
+    """Run ``create`` once per key; a retry with the same key and body gets the same answer."""
+    fingerprint = idempotency.request_fingerprint("POST", route, body.model_dump_json().encode())
+    if key is not None:
+        stored = idempotency.lookup(db, user.id, key, fingerprint)
+        if stored is not None:
+            return JSONResponse(stored.body, status_code=stored.status,
+                                headers={"Idempotent-Replayed": "true"})
+    result = out.model_validate(create()).model_dump(mode="json")
+    if key is not None:
+        idempotency.remember(db, user.id, key, fingerprint, status, result)
+    headers = {"ETag": f'"v{result["version"]}"'} if "version" in result else None
+    return JSONResponse(result, status_code=status, headers=headers)

@@ -1,0 +1,9 @@
+"""Version 1 of the REST API, mounted at /api/v1."""
+
+from fastapi import APIRouter
+
+from amity.api.v1 import companies, contacts, customfields, notes, users
+
+router = APIRouter()
+for module in (contacts, companies, notes, customfields, users):
+    router.include_router(module.router)

@@ -1,0 +1,50 @@
+"""The ASGI application: the REST API under /api/v1 and the web UI under /."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from amity import __version__
+from amity.api import errors
+from amity.api.v1 import router as v1_router
+from amity.config import Settings, get_settings
+from amity.core.db import Database, make_engine
+from amity.web import STATIC_DIR
+from amity.web import router as web_router
+
+API_DESCRIPTION = """Amity's REST API.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `amity user token` or
+`POST /api/v1/tokens`). Errors are RFC 9457 problem+json with a `code` and the offending `field`.
+Lists use keyset pagination: pass `next_cursor` back as `cursor`. Send `If-Match` with the ETag
+you read to update safely (412 if someone changed the record since), and `Idempotency-Key` on
+POST so a retried create makes one record.
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                          max_overflow=settings.db_max_overflow,
+                                          busy_timeout_ms=settings.sqlite_busy_timeout_ms))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(title="Amity", version=__version__, description=API_DESCRIPTION,
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs",
+                  redoc_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = db
+    errors.install(app)
+    app.include_router(v1_router, prefix="/api/v1")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(web_router, include_in_schema=False)
+    return app

@@ -1,0 +1,1 @@
+"""Users, API tokens and the access chokepoint (``access.py``) every record request goes through."""

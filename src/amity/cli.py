@@ -1,0 +1,172 @@
+"""The ``amity`` command: serve, migrate, manage users, load the demo."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from amity import __version__
+from amity.config import get_settings
+from amity.core.db import Database, make_engine
+
+app = typer.Typer(help="Amity: the CRM that remembers every customer.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"amity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Amity CRM."""
+
+
+def _database() -> Database:
+
+    s = get_settings()
+    return Database(make_engine(s.database_url, pool_size=2, max_overflow=2,
+                                busy_timeout_ms=s.sqlite_busy_timeout_ms))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Bring the database schema up to date (safe to run any time)."""
+    from amity.db import upgrade
+
+    url = get_settings().database_url
+    upgrade(url, revision)
+    console.print(f"[green]Database is at {revision}[/] ({_safe_url(url)})")
+
+
+@db_app.command("reindex")
+def db_reindex() -> None:
+    """Rebuild the SQLite search index (after VACUUM, or if search looks wrong)."""
+    from sqlalchemy import text
+
+    database = _database()
+    if database.dialect != "sqlite":
+        console.print("PostgreSQL keeps its search indexes itself; nothing to do.")
+        return
+    with database.transaction() as s:
+        s.execute(text("INSERT INTO contacts_fts(contacts_fts) VALUES ('rebuild')"))
+    console.print("[green]Search index rebuilt[/]")
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(prompt=True, help="Sign-in email")],
+    name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+    admin: Annotated[bool, typer.Option("--admin", help="Give full rights")] = False,
+    token: Annotated[bool, typer.Option("--token", help="Also print an API token")] = False,
+) -> None:
+    """Create a user (``--admin`` for an administrator)."""
+    from amity.auth import service
+    from amity.core.errors import DomainError
+    from amity.db import upgrade
+
+    upgrade(get_settings().database_url)
+    database = _database()
+    try:
+        with database.transaction() as s:
+            user = service.create_user(s, email=email, name=name, password=password,
+                                       is_admin=admin)
+            plain = service.create_api_token(s, user=user, name="cli")[1] if token else None
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/] ({exc.field})")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]Created {'admin ' if admin else ''}user {user.email}[/]")
+    if plain:
+        console.print(f"API token (shown once): [bold]{plain}[/]")
+
+
+@user_app.command("token")
+def user_token(email: str, name: Annotated[str, typer.Option()] = "cli") -> None:
+    """Issue an API token for an existing user."""
+    from sqlalchemy import func, select
+
+    from amity.auth import service
+    from amity.auth.models import User
+
+    database = _database()
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None:
+            err.print(f"[red]No user {email}[/]")
+            raise typer.Exit(2)
+        _, plain = service.create_api_token(s, user=user, name=name)
+    console.print(plain)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+) -> None:
+    """Run the web UI and API. An empty or older database is upgraded first."""
+    import uvicorn
+
+    from amity.db import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print(f"Amity {__version__} on [bold]http://{host}:{port}[/] "
+                  f"(API docs: http://{host}:{port}/api/v1/docs)")
+    uvicorn.run("amity.app:create_app", factory=True, host=host, port=port, workers=workers,
+                reload=reload, access_log=access_log, log_level=get_settings().log_level)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve", help="Start the server afterwards")]
+    = False,
+    port: Annotated[int, typer.Option()] = 8000,
+    b2b_contacts: Annotated[int, typer.Option(help="Contacts at the B2B customer")] = 300,
+) -> None:
+    """Load a realistic demo: a bakery's customers and a B2B account with many contacts."""
+    from amity.db import upgrade
+    from amity.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+
+    upgrade(get_settings().database_url)
+    database = _database()
+    with database.transaction() as s:
+        created = load_demo(s, b2b_contacts=b2b_contacts, region=get_settings().default_region)
+    if created:
+        console.print(f"[green]Demo loaded[/]: {created} contacts.")
+    else:
+        console.print("Demo data is already there.")
+    console.print(f"Sign in as [bold]{DEMO_EMAIL}[/] / [bold]{DEMO_PASSWORD}[/]")
+    if serve_after:
+        serve(host="127.0.0.1", port=port, workers=1, reload=False, access_log=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

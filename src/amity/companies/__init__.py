@@ -1,0 +1,1 @@
+"""Companies (accounts): the organisations contacts work for, with their hierarchy and owner."""

@@ -1,0 +1,56 @@
+"""One typed settings object for the whole application (environment prefix ``AMITY_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105  (refused in production)
+
+
+def default_database_url() -> str:
+    data = Path(user_data_dir("amity", appauthor=False))
+    return f"sqlite:///{data / 'amity.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob Amity has. Defaults work on a laptop; production must set the secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="AMITY_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default_factory=default_database_url)
+    secret_key: str = DEFAULT_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    default_region: str = "US"  # phone numbers without a country code are read in this region
+    default_currency: str = "USD"
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    sqlite_busy_timeout_ms: int = 15000
+    page_size_default: int = 50
+    page_size_max: int = 200
+    idempotency_ttl_hours: int = 24
+    session_max_age_s: int = 14 * 24 * 3600
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("AMITY_SECRET_KEY must be set to a random value in production")
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("AMITY_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

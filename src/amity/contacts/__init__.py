@@ -1,0 +1,1 @@
+"""Contacts (people): identity, channels, consent preferences, personal notes, tags, relations."""

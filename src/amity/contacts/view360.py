@@ -1,0 +1,51 @@
+"""The contact 360 view: the person, their company, relations and latest timeline in one call.
+
+A fixed number of queries whatever the size of the history (asserted by tests).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from amity.contacts.models import Contact
+from amity.contacts.schemas import (
+    CompanyBrief,
+    Contact360,
+    ContactBrief,
+    ContactRead,
+    TimelineItem,
+)
+from amity.notes.service import latest_notes
+
+
+def _first_line(text: str, width: int = 80) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def contact_360(db: Session, contact: Contact, *, timeline_limit: int = 20) -> Contact360:
+    referred_by = None
+    if contact.referred_by_id:
+        ref = db.get(Contact, contact.referred_by_id)
+        if ref is not None and ref.deleted_at is None:
+            referred_by = ContactBrief.model_validate(ref)
+    referrals = list(db.execute(
+        select(Contact.id, Contact.first_name, Contact.last_name)
+        .where(Contact.referred_by_id == contact.id, Contact.deleted_at.is_(None))
+        .order_by(Contact.sort_name).limit(50)))
+    notes, notes_count = latest_notes(db, entity_type="contact", entity_id=contact.id,
+                                      limit=timeline_limit)
+    timeline = [TimelineItem(kind="note", id=n.id, occurred_at=n.created_at,
+                             title=_first_line(n.body), body=n.body, author_id=n.author_id)
+                for n in notes]
+    timeline.sort(key=lambda item: item.occurred_at, reverse=True)
+    return Contact360(
+        contact=ContactRead.model_validate(contact),
+        company=CompanyBrief.model_validate(contact.company) if contact.company else None,
+        referred_by=referred_by,
+        referrals=[ContactBrief(id=r.id, display_name=f"{r.first_name} {r.last_name}".strip()
+                                or "(no name)") for r in referrals],
+        timeline=timeline[:timeline_limit],
+        notes_count=notes_count,
+    )

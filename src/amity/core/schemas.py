@@ -1,0 +1,84 @@
+"""Pydantic building blocks shared by every domain's input and output schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields are refused so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+Name = Annotated[str, StringConstraints(max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=100_000)]
+Label = Annotated[str, StringConstraints(max_length=40)]
+
+_ZONES: set[str] | None = None
+
+
+def _check_zone(value: str | None) -> str | None:
+    global _ZONES
+    if value is None:
+        return None
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    if value not in _ZONES:
+        raise ValueError(f"'{value}' is not an IANA time zone such as 'Europe/Paris'")
+    return value
+
+
+TimeZoneName = Annotated[str | None, AfterValidator(_check_zone)]
+
+
+def _check_country(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) != 2 or not value.isalpha():
+        raise ValueError("country must be a 2-letter ISO 3166 code such as 'US' or 'FR'")
+    return value.upper()
+
+
+CountryCode = Annotated[str | None, AfterValidator(_check_country)]
+
+
+class Address(Input):
+    label: Label | None = None
+    street: ShortText | None = None
+    city: Name | None = None
+    region: Name | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country: CountryCode = None
+
+
+class ImportantDate(Input):
+    label: Name = Field(description="e.g. 'Wedding anniversary', 'Daughter's wedding'")
+    date: date
+    recurring: bool = Field(True, description="Repeats every year (birthdays, anniversaries)")
+
+
+class SocialProfile(Input):
+    network: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    handle: Name | None = None
+    url: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+CustomFieldValues = dict[Annotated[str, StringConstraints(max_length=63)], Any]

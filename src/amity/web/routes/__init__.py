@@ -1,0 +1,5 @@
+"""Web UI routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

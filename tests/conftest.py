@@ -1,0 +1,161 @@
+"""Test fixtures: every database test runs on SQLite and, when configured, on PostgreSQL.
+
+Set AMITY_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to include
+PostgreSQL. Each xdist worker gets its own PostgreSQL database, migrated once; each test starts
+from empty tables. SQLite tests copy a migrated template file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from amity.app import create_app
+from amity.auth import service as auth
+from amity.auth.models import User
+from amity.config import Settings
+from amity.core.db import Base, Database, make_engine
+from amity.db import upgrade
+
+PG_URL = os.environ.get("AMITY_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if PG_URL:
+        return f"PostgreSQL tests: ON ({make_url(PG_URL).render_as_string(hide_password=True)})"
+    return ("PostgreSQL tests: SKIPPED (set AMITY_TEST_DATABASE_URL to run every database test "
+            "on PostgreSQL too)")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not PG_URL:
+        terminalreporter.write_line("NOTE: PostgreSQL tests were skipped: "
+                                    "AMITY_TEST_DATABASE_URL is not set.", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(worker_id: str) -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured (AMITY_TEST_DATABASE_URL unset)")
+    base = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    name = f"amity_test_{worker_id}".replace("-", "_")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # fails loudly if PostgreSQL is unreachable
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(database: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "amity.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = Database(make_engine(f"sqlite:///{path}"))
+    else:
+        url = request.getfixturevalue("pg_database_url")
+        db = Database(make_engine(url, pool_size=5, max_overflow=5))
+        _truncate_all(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def backend(database: Database) -> str:
+    return database.dialect
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return Settings(environment="test", database_url=str(database.engine.url),
+                    secret_key="test-secret-key-that-is-long-enough-0123456789",
+                    default_region="US")
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Any:
+    return create_app(settings, database=database)
+
+
+def make_user(database: Database, *, admin: bool = False, email: str | None = None,
+              password: str | None = "correct horse battery") -> tuple[User, str]:
+    with database.transaction() as s:
+        user = auth.create_user(s, email=email or f"user-{uuid.uuid4().hex[:8]}@example.com",
+                                name="Test User", password=password, is_admin=admin)
+        _, token = auth.create_api_token(s, user=user, name="tests")
+    return user, token
+
+
+@pytest.fixture
+def admin_user(database: Database) -> tuple[User, str]:
+    return make_user(database, admin=True, email="admin@example.com")
+
+
+@pytest.fixture
+def client(app: Any, admin_user: tuple[User, str]) -> Iterator[TestClient]:
+    """An HTTP client signed in (bearer token) as an admin."""
+    with TestClient(app) as c:
+        c.headers["Authorization"] = f"Bearer {admin_user[1]}"
+        yield c
+
+
+@pytest.fixture
+def anon(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(database: Database) -> Iterator[QueryCounter]:
+    """Counts SQL statements sent (BEGIN/COMMIT/pragmas excluded)."""
+    counter = QueryCounter()
+
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        head = statement.strip().split(None, 1)[0].upper() if statement.strip() else ""
+        if head not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"):
+            counter.statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", _count)
+    yield counter
+    event.remove(database.engine, "before_cursor_execute", _count)
