@@ -78,6 +78,15 @@ class ContactCreate(ContactFields):
         return self
 
 
+class ContactBulkCreate(Input):
+    items: list[ContactCreate] = Field(min_length=1, max_length=1000)
+
+
+class BulkCreated(Output):
+    created: int
+    ids: list[uuid.UUID]
+
+
 class ContactUpdate(ContactFields):
     """Only the fields sent are changed; lists (emails, phones, tags...) are replaced whole."""
 

@@ -122,8 +122,8 @@ def _apply(db: Session, c: Contact, data: ContactCreate | ContactUpdate, fields:
     refresh_search_keys(c)
 
 
-def create_contact(db: Session, *, data: ContactCreate, actor: User,
-                   region: str = "US") -> Contact:
+def create_contact(db: Session, *, data: ContactCreate, actor: User, region: str = "US",
+                   flush: bool = True) -> Contact:
     """Create a person. The creator owns them unless ``owner_id`` says otherwise."""
     fields = set(data.model_fields_set)
     c = Contact(id=uuid.uuid4(), owner_id=actor.id, first_name="", last_name="",
@@ -133,11 +133,28 @@ def create_contact(db: Session, *, data: ContactCreate, actor: User,
     if "custom_fields" not in fields:  # required custom fields apply on create too
         c.custom_fields = validate_custom_fields(db, "contact", {}, existing={})
     db.add(c)
-    db.flush()
+    if flush:
+        db.flush()
     audit.record(db, actor_id=actor.id, action="create", entity_type="contact", entity_id=c.id,
                  changes=audit.diff({}, snapshot(c)))
     publish(db, ev.ContactCreated(contact_id=c.id))
     return c
+
+
+def create_contacts_bulk(db: Session, *, items: list[ContactCreate], actor: User,
+                         region: str = "US") -> list[Contact]:
+    """Create many people in one transaction: all or nothing, errors name the item."""
+    created = []
+    for i, data in enumerate(items):
+        try:
+            created.append(create_contact(db, data=data, actor=actor, region=region,
+                                          flush=False))
+        except ValidationFailed as exc:
+            exc.field = f"items.{i}.{exc.field}" if exc.field else f"items.{i}"
+            exc.message = f"item {i}: {exc.message}"
+            raise
+    db.flush()
+    return created
 
 
 def update_contact(db: Session, *, contact: Contact, data: ContactUpdate, actor: User,

@@ -35,8 +35,13 @@ class CustomFieldDefinition(UUIDPk, Timestamps, Base):
 
 
 def definitions_for(db: Session, entity: str) -> dict[str, CustomFieldDefinition]:
-    rows = db.scalars(select(CustomFieldDefinition).where(CustomFieldDefinition.entity == entity))
-    return {d.key: d for d in rows}
+    """Definitions for an entity, read once per session (a bulk write validates many rows)."""
+    cache: dict[str, dict[str, CustomFieldDefinition]] = db.info.setdefault("amity.cfdefs", {})
+    if entity not in cache:
+        rows = db.scalars(select(CustomFieldDefinition)
+                          .where(CustomFieldDefinition.entity == entity))
+        cache[entity] = {d.key: d for d in rows}
+    return cache[entity]
 
 
 def _bad(key: str, message: str) -> ValidationFailed:
@@ -131,4 +136,5 @@ def create_definition(db: Session, *, entity: str, key: str, label: str, type: s
                               sensitive=sensitive, options=opts, help_text=help_text)
     db.add(d)
     db.flush()
+    db.info.pop("amity.cfdefs", None)
     return d

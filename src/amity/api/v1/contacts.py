@@ -26,7 +26,9 @@ from amity.auth.access import Permission, access_record, scoped
 from amity.contacts import queries, service
 from amity.contacts.models import Contact
 from amity.contacts.schemas import (
+    BulkCreated,
     Contact360,
+    ContactBulkCreate,
     ContactCreate,
     ContactRead,
     ContactUpdate,
@@ -108,6 +110,21 @@ def create_contact(body: ContactCreate, db: DbSession, user: CurrentUser,
                       lambda: service.create_contact(db, data=body, actor=user,
                                                      region=settings.default_region),
                       ContactRead)
+
+
+@router.post("/bulk", status_code=201, response_model=BulkCreated,
+             summary="Create up to 1,000 contacts at once (all or nothing)")
+def create_contacts_bulk(body: ContactBulkCreate, db: DbSession, user: CurrentUser,
+                         settings: AppSettings,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    scoped(select(Contact), user, Contact, Permission.CONTACTS_CREATE)
+
+    def run() -> BulkCreated:
+        made = service.create_contacts_bulk(db, items=body.items, actor=user,
+                                            region=settings.default_region)
+        return BulkCreated(created=len(made), ids=[c.id for c in made])
+
+    return idempotent(db, user, idempotency_key, "/contacts/bulk", body, run, BulkCreated)
 
 
 @router.get("/{contact_id}", response_model=ContactRead)
