@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -34,6 +35,8 @@ def get_db(request: Request) -> Iterator[Session]:
     database = get_database(request)
     session = database.session(write=request.method not in READ_METHODS)
     request.state.db_session = session
+    session.info["amity.idempotency_ttl"] = timedelta(
+        hours=request.app.state.settings.idempotency_ttl_hours)
     try:
         yield session
         session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from amity.auth.models import User
 from amity.core import idempotency
 
+IDEMPOTENCY_TTL = "amity.idempotency_ttl"  # session.info key, set per request by get_db
+
 
 def idempotent(db: Session, user: User, key: str | None, route: str, body: BaseModel,
                create: Callable[[], Any], out: type[BaseModel],
@@ -19,7 +22,8 @@ def idempotent(db: Session, user: User, key: str | None, route: str, body: BaseM
     """Run ``create`` once per key; a retry with the same key and body gets the same answer."""
     fingerprint = idempotency.request_fingerprint("POST", route, body.model_dump_json().encode())
     if key is not None:
-        stored = idempotency.lookup(db, user.id, key, fingerprint)
+        ttl = db.info.get(IDEMPOTENCY_TTL, timedelta(hours=24))
+        stored = idempotency.lookup(db, user.id, key, fingerprint, ttl=ttl)
         if stored is not None:
             return JSONResponse(stored.body, status_code=stored.status,
                                 headers={"Idempotent-Replayed": "true"})

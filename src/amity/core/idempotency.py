@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, UniqueConstraint, select
@@ -32,13 +32,21 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-def lookup(db: Session, user_id: uuid.UUID, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """The stored response for this key, or None. A key reused for another request is a 422."""
+def lookup(db: Session, user_id: uuid.UUID, key: str, fingerprint: str,
+           ttl: timedelta = timedelta(hours=24)) -> IdempotencyRecord | None:
+    """The stored response for this key, or None. A key reused for another request is a 422.
+
+    Keys older than ``ttl`` are forgotten (deleted here), so a key may be reused after that.
+    """
     if not key or len(key) > 200:
         raise ValidationFailed("idempotency_key.invalid",
                                "Idempotency-Key must be 1 to 200 characters", "Idempotency-Key")
     rec = db.scalar(select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,
                                                     IdempotencyRecord.key == key))
+    if rec is not None and rec.created_at < now() - ttl:
+        db.delete(rec)
+        db.flush()
+        return None
     if rec is not None and rec.request_hash != fingerprint:
         raise ValidationFailed("idempotency_key.reused", "This Idempotency-Key was already used "
                                "for a different request", "Idempotency-Key")
