@@ -55,7 +55,8 @@ def test_create_returns_full_shape(client, admin_user, database):
     assert [e["email"] for e in body["emails"]] == ["grace@navy.mil", "g@example.org"]
     assert [e["is_primary"] for e in body["emails"]] == [True, False]
     assert body["phones"] == [{"e164": "+442079460958", "label": "office", "is_primary": True}]
-    assert body["tags"] == ["navy", "VIP"]  # de-duplicated case-insensitively, sorted by key
+    assert body["tags"] == ["VIP", "navy"]  # de-duplicated case-insensitively, first spelling
+    assert sorted(client.get(f"/api/v1/contacts/{body['id']}").json()["tags"]) == ["VIP", "navy"]
     assert body["addresses"][0]["country"] == "US"
     assert body["owner_id"] == str(admin_user[0].id)
     assert body["deleted_at"] is None
