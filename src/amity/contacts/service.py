@@ -98,6 +98,15 @@ def _set_channels(c: Contact, data: ContactCreate | ContactUpdate, fields: set[s
 
 def _apply(db: Session, c: Contact, data: ContactCreate | ContactUpdate, fields: set[str],
            region: str) -> None:
+    # No autoflush while the new values are unchecked: a lookup made while validating (tags,
+    # custom field definitions, references) must not flush a dangling company_id and turn a
+    # clear 422 into an IntegrityError.
+    with db.no_autoflush:
+        _apply_unflushed(db, c, data, fields, region)
+
+
+def _apply_unflushed(db: Session, c: Contact, data: ContactCreate | ContactUpdate,
+                     fields: set[str], region: str) -> None:
     for key in SCALARS:
         if key in fields:
             value = getattr(data, key)
