@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from amity import __version__
-from amity.api import errors
+from amity.api import errors, health
 from amity.api.v1 import router as v1_router
 from amity.config import Settings, get_settings
 from amity.core.db import Database, make_engine
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = db
     errors.install(app)
+    app.include_router(health.router)
     app.include_router(v1_router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(web_router, include_in_schema=False)

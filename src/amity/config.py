@@ -32,8 +32,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     sqlite_busy_timeout_ms: int = 15000
-    page_size_default: int = 50
-    page_size_max: int = 200
+    page_size_default: int = Field(50, ge=1, le=200)
     idempotency_ttl_hours: int = 24
     session_max_age_s: int = 14 * 24 * 3600
     log_level: str = "info"

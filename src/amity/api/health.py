@@ -1,0 +1,38 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from amity import __version__
+from amity.db import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, Any]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz", summary="The database is reachable and its schema is current")
+def readyz(request: Request) -> JSONResponse:
+    database = request.app.state.database
+    checks: dict[str, Any] = {}
+    try:
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+        current = current_revision(database.engine)
+        head = head_revision(request.app.state.settings.database_url)
+        checks["migrations"] = "ok" if current == head else f"at {current}, expected {head}"
+    except SQLAlchemyError as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values()) and len(checks) == 2
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
