@@ -55,7 +55,9 @@ def pg_database_url(worker_id: str) -> Iterator[str]:
     if not PG_URL:
         pytest.skip("PostgreSQL not configured (AMITY_TEST_DATABASE_URL unset)")
     base = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    name = f"amity_test_{worker_id}".replace("-", "_")
+    # The process id keeps two test runs on one PostgreSQL server (engineers sharing a machine)
+    # from dropping each other's database.
+    name = f"amity_test_{worker_id}_{os.getpid()}".replace("-", "_")
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:  # fails loudly if PostgreSQL is unreachable
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
