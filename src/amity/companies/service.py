@@ -54,6 +54,14 @@ def _would_cycle(db: Session, company_id: uuid.UUID, parent_id: uuid.UUID) -> bo
 
 def _apply(db: Session, c: Company, data: CompanyCreate | CompanyUpdate, fields: set[str],
            region: str) -> None:
+    # No autoflush until the references are checked: a lookup would otherwise flush a dangling
+    # parent_id/owner_id and report an IntegrityError (409) instead of a 422 naming the field.
+    with db.no_autoflush:
+        _apply_unflushed(db, c, data, fields, region)
+
+
+def _apply_unflushed(db: Session, c: Company, data: CompanyCreate | CompanyUpdate,
+                     fields: set[str], region: str) -> None:
     for key in SCALARS:
         if key in fields:
             value = getattr(data, key)
