@@ -1,5 +1,11 @@
-"""Web UI routes."""
+"""Web UI routes: sign-in and the contact pages. Every route is a ``WebRoute`` (HTML errors)."""
 
 from fastapi import APIRouter
 
+from amity.web.routes import contacts, session
+
 router = APIRouter()
+router.include_router(session.router)
+router.include_router(contacts.router)
+
+__all__ = ["router"]

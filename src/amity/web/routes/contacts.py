@@ -1,0 +1,136 @@
+"""Contact pages: the list with live search, the new-contact form, the contact page and notes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from amity.api.deps import AppSettings, DbSession
+from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth.models import User
+from amity.contacts import queries, service
+from amity.contacts.models import LIFECYCLE_STAGES, Contact
+from amity.contacts.schemas import TimelineItem
+from amity.contacts.view360 import contact_360
+from amity.core.errors import DomainError
+from amity.notes import service as notes
+from amity.notes.schemas import NoteCreate
+from amity.web import forms
+from amity.web.auth import CsrfChecked, WebUser
+from amity.web.errors import WebRoute
+from amity.web.templating import is_htmx, render
+
+router = APIRouter(route_class=WebRoute)
+
+TIMELINE_LIMIT = 20
+EMPTY_NOTE = "Write something before adding the note."
+
+
+def _people(db: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, User]:
+    """Owner and note authors by id, in one query (for names on the contact page)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/contacts", status_code=303)
+
+
+@router.get("/contacts")
+def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+                 q: Annotated[str, Query(max_length=200)] = "",
+                 cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    base = scoped(select(Contact), user, Contact, Permission.CONTACTS_VIEW)
+    size = settings.page_size_default
+    filters = queries.ContactFilters()
+    if q.strip():
+        items = queries.search_contacts(db, base, q=q, filters=filters, limit=size)
+        next_cursor = None
+    else:
+        page = queries.list_contacts(db, base, filters=filters, sort="name", cursor=cursor,
+                                     limit=size)
+        items, next_cursor = page.items, page.next_cursor
+    ctx = {"contacts": items, "next_cursor": next_cursor, "q": q, "searched": bool(q.strip()),
+           "more": cursor is not None}
+    return render(request, "contacts/_rows.html" if is_htmx(request) else "contacts/list.html",
+                  ctx)
+
+
+def _new_form(request: Request, form: forms.ContactForm, errors: forms.FormErrors,
+              status_code: int = 200) -> Response:
+    return render(request, "contacts/new.html",
+                  {"form": form, "errors": errors, "stages": LIFECYCLE_STAGES},
+                  status_code=status_code)
+
+
+@router.get("/contacts/new")
+def new_contact_form(request: Request, user: WebUser) -> Response:
+    require(user, Permission.CONTACTS_CREATE)
+    return _new_form(request, forms.ContactForm(), forms.FormErrors())
+
+
+@router.post("/contacts", dependencies=[CsrfChecked])
+def create_contact(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+                   form: Annotated[forms.ContactForm, Form()]) -> Response:
+    require(user, Permission.CONTACTS_CREATE)
+    try:
+        contact = service.create_contact(db, data=forms.contact_create(form), actor=user,
+                                         region=settings.default_region)
+    except (ValidationError, DomainError) as exc:
+        db.rollback()  # we answer with a page instead of raising: nothing may be written
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return _new_form(request, form, forms.errors_from(exc), status_code=status)
+    return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
+
+
+@router.get("/contacts/{contact_id}")
+def contact_page(request: Request, contact_id: uuid.UUID, db: DbSession,
+                 user: WebUser) -> Response:
+    contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW,
+                            entity="contact")
+    return _contact_page(request, db, contact)
+
+
+def _contact_page(request: Request, db: Session, contact: Contact, note_error: str | None = None,
+                  note_body: str = "", status_code: int = 200) -> Response:
+    view = contact_360(db, contact, timeline_limit=TIMELINE_LIMIT)
+    people = _people(db, [view.contact.owner_id, *(t.author_id for t in view.timeline)])
+    return render(request, "contacts/detail.html",
+                  {"view": view, "c": view.contact, "people": people, "note_error": note_error,
+                   "note_body": note_body}, status_code=status_code)
+
+
+@router.post("/contacts/{contact_id}/notes", dependencies=[CsrfChecked])
+def add_contact_note(request: Request, contact_id: uuid.UUID, db: DbSession, user: WebUser,
+                     body: Annotated[str, Form()] = "") -> Response:
+    contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_EDIT,
+                            entity="contact")
+    try:
+        note = notes.add_note(db, entity_type="contact", entity_id=contact.id,
+                              data=NoteCreate(body=body), actor=user)
+    except (ValidationError, DomainError) as exc:
+        db.rollback()
+        message = EMPTY_NOTE if isinstance(exc, ValidationError) else exc.message
+        if is_htmx(request):  # show the message by the form, not in the timeline
+            return render(request, "contacts/_note_error.html", {"message": message},
+                          status_code=422,
+                          headers={"HX-Retarget": "#note-error", "HX-Reswap": "innerHTML"})
+        return _contact_page(request, db, contact, note_error=message, note_body=body,
+                             status_code=422)
+    if not is_htmx(request):
+        return RedirectResponse(f"/contacts/{contact.id}#timeline", status_code=303)
+    item = TimelineItem(kind="note", id=note.id, occurred_at=note.created_at,
+                        title=note.body.strip().splitlines()[0][:80], body=note.body,
+                        author_id=note.author_id)
+    return render(request, "contacts/_timeline_item.html",
+                  {"item": item, "people": {user.id: user}, "new": True})
