@@ -51,14 +51,29 @@ def encode_cursor(sort: Sort, value: Any, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _python_type(sort: Sort) -> type[Any]:
+    col_type = sort.column.type
+    col_type = getattr(col_type, "impl_instance", col_type)  # a TypeDecorator's own type
+    try:
+        return col_type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return object
+
+
 def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         name, desc, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
         if name != sort.name or bool(desc) != sort.descending:
             raise ValueError("cursor belongs to another sort order")
-        return _decode_value(value), uuid.UUID(row_id)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        decoded = _decode_value(value)
+        # A tampered cursor must not reach the database with a value of the wrong kind
+        # (that would be a 500, not a 422).
+        if not isinstance(decoded, _python_type(sort)) or (
+                isinstance(decoded, datetime) and decoded.tzinfo is None):
+            raise ValueError("cursor value does not fit the sort column")
+        return decoded, uuid.UUID(str(row_id))
+    except (ValueError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("cursor.invalid", "The cursor is not valid for this list; "
                                "start again without it", "cursor") from exc
 
