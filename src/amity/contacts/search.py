@@ -42,7 +42,7 @@ def search_contact_ids(db: Session, raw: str, *, limit: int) -> list[uuid.UUID]:
     return _search_sqlite(db, q, limit)
 
 
-PG_WORD_SIMILARITY = 0.45  # pg_trgm's 0.6 misses one-letter typos in short names
+PG_WORD_SIMILARITY = 0.3  # 0.45 missed transpositions ("Jonhson" -> "johnson" scores 0.33)
 
 
 def _search_pg(db: Session, q: str, limit: int) -> list[uuid.UUID]:
