@@ -15,6 +15,18 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "lifecycle_stage"
 FORM_ERROR = "_form"  # an error about the form as a whole (not one field)
 
 
+class ContactForm(BaseModel):
+    """The new-contact form as posted; every value is checked by ``ContactCreate``."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    lifecycle_stage: str = "lead"
+    tags: str = ""
+    personal_notes: str = ""
+
+
 @dataclass
 class FormErrors:
     by_field: dict[str, str] = field(default_factory=dict)
@@ -79,15 +91,3 @@ def contact_create(form: ContactForm) -> ContactCreate:
     if tags:
         data["tags"] = tags
     return ContactCreate.model_validate(data)
-
-
-class ContactForm(BaseModel):
-    """The new-contact form as posted; every value is checked by ``ContactCreate``."""
-
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    phone: str = ""
-    lifecycle_stage: str = "lead"
-    tags: str = ""
-    personal_notes: str = ""
