@@ -81,10 +81,12 @@ def list_contacts(
     cursor: Cursor = None, limit: Limit = None,
 ) -> dict[str, Any]:
     """Filters combine with AND. Custom fields filter as `cf.<key>=<value>`."""
-    for value in (created_after, created_before, updated_after, updated_before):
+    times = {"created_after": created_after, "created_before": created_before,
+             "updated_after": updated_after, "updated_before": updated_before}
+    for name, value in times.items():
         if value is not None and value.tzinfo is None:
             raise ValidationFailed("datetime.naive", "Give times with a time zone, e.g. "
-                                   "2026-01-31T00:00:00Z", "created_after")
+                                   "2026-01-31T00:00:00Z", name)
     filters = queries.ContactFilters(
         lifecycle_stage=list(lifecycle_stage or []), owner_id=owner_id, unowned=unowned,
         company_id=company_id, source=source, tags=tag or [], email=email,
