@@ -19,7 +19,7 @@ from amity.core.contactinfo import normalise_email, normalise_phone
 from amity.core.customfields import validate_custom_fields
 from amity.core.errors import PreconditionFailed, ValidationFailed
 from amity.core.events import publish
-from amity.core.tags import get_or_create_tags
+from amity.core.tags import Tag, get_or_create_tags
 from amity.core.text import digits, fold
 
 SCALARS = ("first_name", "last_name", "nickname", "job_title", "department", "company_id",
@@ -98,15 +98,18 @@ def _set_channels(c: Contact, data: ContactCreate | ContactUpdate, fields: set[s
 
 def _apply(db: Session, c: Contact, data: ContactCreate | ContactUpdate, fields: set[str],
            region: str) -> None:
-    # No autoflush while the new values are unchecked: a lookup made while validating (tags,
-    # custom field definitions, references) must not flush a dangling company_id and turn a
+    # Tags first, with autoflush: in a bulk create the tags made for earlier items are still
+    # pending and the lookup must flush them to find them (or it makes a duplicate tag).
+    tags = get_or_create_tags(db, data.tags or []) if "tags" in fields else None
+    # Then no autoflush while the new values are unchecked: a lookup made while validating
+    # (custom field definitions, references) must not flush a dangling company_id and turn a
     # clear 422 into an IntegrityError.
     with db.no_autoflush:
-        _apply_unflushed(db, c, data, fields, region)
+        _apply_unflushed(db, c, data, fields, region, tags)
 
 
 def _apply_unflushed(db: Session, c: Contact, data: ContactCreate | ContactUpdate,
-                     fields: set[str], region: str) -> None:
+                     fields: set[str], region: str, tags: list[Tag] | None) -> None:
     for key in SCALARS:
         if key in fields:
             value = getattr(data, key)
@@ -122,8 +125,8 @@ def _apply_unflushed(db: Session, c: Contact, data: ContactCreate | ContactUpdat
         if key in fields:
             setattr(c, key, [item.model_dump(mode="json") for item in getattr(data, key) or []])
     _set_channels(c, data, fields, region)
-    if "tags" in fields:
-        c.tags = get_or_create_tags(db, data.tags or [])
+    if tags is not None:
+        c.tags = tags
     if "custom_fields" in fields:
         c.custom_fields = validate_custom_fields(db, "contact", data.custom_fields,
                                                  existing=c.custom_fields)
