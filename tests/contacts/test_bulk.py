@@ -65,3 +65,13 @@ def test_bulk_applies_required_custom_fields(client, database):
     assert_problem(client.post("/api/v1/contacts/bulk", json={"items": items}), 422,
                    field="items.1.custom_fields.segment")
     assert counts(database, Contact) == {"contacts": 0}
+
+
+def test_new_tags_shared_by_later_items(client, database):
+    """A tag first seen on item 2 and used again on item 6 is created once."""
+    items = [{"first_name": f"T{i}", "tags": ["common", f"group{i % 4}"]} for i in range(12)]
+    r = client.post("/api/v1/contacts/bulk", json={"items": items})
+    assert r.status_code == 201, r.text
+    assert counts(database, Tag) == {"tags": 5}
+    ids = client.get("/api/v1/contacts", params={"tag": "group2"}).json()["items"]
+    assert len(ids) == 3
