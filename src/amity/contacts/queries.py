@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
@@ -122,9 +122,11 @@ def search_contacts(db: Session, base: Select[Any], *, q: str, filters: ContactF
     ranked = search_contact_ids(db, q, limit=max(limit * 4, 100))
     if not ranked:
         return []
-    stmt = apply_filters(base, filters).where(Contact.id.in_(ranked))
-    by_id = {c.id: c for c in db.scalars(stmt)}
-    return [by_id[i] for i in ranked if i in by_id][:limit]
+    # Rank order and LIMIT in SQL: only the ``limit`` contacts returned are loaded (with their
+    # emails, phones, tags), not every over-fetched candidate.
+    rank = case({cid: pos for pos, cid in enumerate(ranked)}, value=Contact.id)
+    stmt = apply_filters(base, filters).where(Contact.id.in_(ranked)).order_by(rank).limit(limit)
+    return list(db.scalars(stmt))
 
 
 def count_referrals(db: Session, contact_id: uuid.UUID) -> int:
