@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amity.core.errors import DomainError
@@ -16,13 +18,45 @@ log = logging.getLogger("amity.api")
 PROBLEM = "application/problem+json"
 
 
+class ProblemError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error is sent."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable machine-readable code, e.g. 'email.invalid'")
+    field: str | None = Field(description="The offending field, e.g. 'emails.0.email'")
+    errors: list[ProblemError] | None = Field(None, description="Every validation error")
+
+
+_PROBLEM_CONTENT = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text, "content": _PROBLEM_CONTENT}
+    for status, text in ((400, "The body could not be read (not JSON, or not UTF-8)"),
+                         (401, "Not signed in, or the token is unknown, expired or revoked"),
+                         (403, "Not permitted"), (404, "Not found"),
+                         (409, "Conflicts with a concurrent change; retry"),
+                         (412, "The version sent is not the current one"),
+                         (422, "Invalid input: `field` names what to fix"))
+}
+
+
 def problem(status: int, code: str, detail: str, field: str | None = None,
-            **extra: Any) -> JSONResponse:
+            headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": f"/problems/{code}", "title": code.replace(".", " ").replace(
         "_", " "), "status": status, "detail": detail, "code": code, "field": field}
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    out = dict(headers or {})
+    if status == 401:
+        out["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=out or None)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -50,7 +84,8 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "auth.required",
                 403: "forbidden"}.get(exc.status_code, f"http_{exc.status_code}")
-        return problem(exc.status_code, code, str(exc.detail))
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow)
+        return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
+from amity.api.errors import PROBLEM_RESPONSES
 from amity.api.v1 import companies, contacts, customfields, notes, users
 
-router = APIRouter()
+router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, customfields, users):
     router.include_router(module.router)
