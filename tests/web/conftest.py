@@ -38,7 +38,8 @@ def web(app: Any) -> Iterator[TestClient]:
 
 @pytest.fixture
 def web_user(database: Database) -> User:
-    user, _ = make_user(database, email="sam@example.com")
+    # an administrator sees every record; what other roles see is tested in tests/auth/
+    user, _ = make_user(database, admin=True, email="sam@example.com")
     return user
 
 

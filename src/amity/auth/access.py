@@ -1,8 +1,10 @@
 """The access chokepoint: the only way a user-requested record is loaded or listed.
 
-Today every active user may see and change every record and only admins manage settings; roles,
-teams and record-level scopes fill in ``_visible`` and ``_allowed`` without changing callers.
-A record the user may not see is reported as not found (404), so ids do not leak.
+Every permission is (entity, action). A user's role gives each a scope: ``none``, ``own``
+(records they own), ``team`` (records owned by anyone in a team they belong to or manage, and
+unowned records) or ``all``. An API token can narrow that further with scopes such as
+``contacts:read``. A record the user may not see is reported as not found (404), so ids do not
+leak; one they may see but not change is a 403 and nothing changes.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import enum
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_, select, union
 from sqlalchemy.orm import Session
 
-from amity.auth.models import User
+from amity.auth.models import Team, User, team_members
+from amity.auth.permissions import SCOPE_RANK
 from amity.core.errors import Forbidden, NotFound
 
 T = TypeVar("T")
@@ -25,31 +28,105 @@ class Permission(enum.StrEnum):
     CONTACTS_CREATE = "contacts.create"
     CONTACTS_EDIT = "contacts.edit"
     CONTACTS_DELETE = "contacts.delete"
+    CONTACTS_EXPORT = "contacts.export"
     COMPANIES_VIEW = "companies.view"
     COMPANIES_CREATE = "companies.create"
     COMPANIES_EDIT = "companies.edit"
     COMPANIES_DELETE = "companies.delete"
-    SETTINGS_MANAGE = "settings.manage"
-    USERS_MANAGE = "users.manage"
+    COMPANIES_EXPORT = "companies.export"
+    REPORTS_VIEW = "reports.view"
+    SETTINGS_VIEW = "settings.view"
+    SETTINGS_MANAGE = "settings.edit"
+    USERS_VIEW = "users.view"
+    USERS_MANAGE = "users.edit"
+
+    @property
+    def entity(self) -> str:
+        return self.value.split(".", 1)[0]
+
+    @property
+    def action(self) -> str:
+        return self.value.split(".", 1)[1]
 
 
-_ADMIN_ONLY = {Permission.SETTINGS_MANAGE, Permission.USERS_MANAGE}
+def _token_allows(user: User, permission: Permission) -> bool:
+    """API tokens may carry scopes: 'contacts:read' covers view; 'contacts:write' the rest."""
+    scopes: list[str] | None = getattr(user, "token_scopes", None)
+    if scopes is None or "*" in scopes:
+        return True
+    kind = "read" if permission.action == "view" else "write"
+    return f"{permission.entity}:{kind}" in scopes or f"{permission.entity}:*" in scopes
 
 
-def _allowed(user: User, permission: Permission) -> bool:
+def scope_for(user: User, permission: Permission) -> str:
+    """The scope ('none', 'own', 'team', 'all') within which ``user`` holds ``permission``."""
+    if not user.is_active or not _token_allows(user, permission):
+        return "none"
+    if user.is_admin:
+        return "all"
+    if user.role is None:
+        return "none"
+    grid = user.role.permissions.get(permission.entity, {})
+    scope = grid.get(permission.action, "none") if isinstance(grid, dict) else "none"
+    return scope if scope in SCOPE_RANK else "none"
+
+
+def can_see_sensitive(user: User) -> bool:
+    """May the user read personal notes and custom fields marked sensitive?"""
     if not user.is_active:
         return False
-    return user.is_admin or permission not in _ADMIN_ONLY
+    if user.is_admin:
+        return True
+    return bool(user.role and user.role.permissions.get("fields", {}).get("sensitive"))
 
 
-def _visible(user: User, record: Any) -> bool:
-    return user.is_active
+def team_user_ids(db: Session, user: User) -> set[uuid.UUID]:
+    """The user and everyone in a team they belong to or manage (one query, then cached)."""
+    cache: dict[uuid.UUID, set[uuid.UUID]] = db.info.setdefault("amity.team_ids", {})
+    if user.id not in cache:
+        mine = union(select(team_members.c.team_id).where(team_members.c.user_id == user.id),
+                     select(Team.id).where(Team.manager_id == user.id)).subquery()
+        ids = set(db.scalars(select(team_members.c.user_id)
+                             .where(team_members.c.team_id.in_(select(mine.c[0])))))
+        cache[user.id] = ids | {user.id}
+    return cache[user.id]
+
+
+def _owner_of(record: Any) -> uuid.UUID | None:
+    owner: uuid.UUID | None = getattr(record, "owner_id", None)
+    return owner
+
+
+def _within(db: Session, user: User, scope: str, record: Any) -> bool:
+    if scope == "all":
+        return True
+    if scope == "none":
+        return False
+    owner = _owner_of(record)
+    if scope == "own":
+        return owner == user.id
+    return owner is None or owner in team_user_ids(db, user)
 
 
 def require(user: User, permission: Permission) -> None:
-    """Raise 403 unless the user holds the permission (for actions not tied to one record)."""
-    if not _allowed(user, permission):
+    """Raise 403 unless the user holds the permission in some scope (actions not tied to one
+    record, such as creating)."""
+    if scope_for(user, permission) == "none":
         raise Forbidden(f"You need the '{permission}' permission")
+
+
+def _view_of(permission: Permission) -> Permission:
+    return Permission(f"{permission.entity}.view")
+
+
+def check_record(db: Session, user: User, record: Any, permission: Permission,
+                 *, entity: str) -> None:
+    """404 unless ``record`` is visible to ``user``; 403 unless they may do ``permission``."""
+    if not _within(db, user, scope_for(user, _view_of(permission)), record):
+        raise NotFound(entity)
+    if permission.action != "view" and not _within(db, user, scope_for(user, permission),
+                                                   record):
+        raise Forbidden(f"You need the '{permission}' permission for this record")
 
 
 def access_record(db: Session, user: User, model: type[T], record_id: uuid.UUID,
@@ -57,17 +134,24 @@ def access_record(db: Session, user: User, model: type[T], record_id: uuid.UUID,
                   include_deleted: bool = False) -> T:
     """Load one record by id for ``user``: 404 if absent or invisible, 403 if not permitted."""
     record = db.get(model, record_id)
-    if record is None or not _visible(user, record):
+    if record is None:
         raise NotFound(entity)
+    check_record(db, user, record, permission, entity=entity)
     if getattr(record, "deleted_at", None) is not None and not include_deleted:
         raise NotFound(entity)
-    if not _allowed(user, permission):
-        raise Forbidden(f"You need the '{permission}' permission")
     return record
 
 
-def scoped(stmt: Select[Any], user: User, model: type[Any], permission: Permission) -> Select[Any]:
-    """Restrict a list query to the rows ``user`` may see."""
-    if not _allowed(user, permission):
+def scoped(db: Session, stmt: Select[Any], user: User, model: type[Any],
+           permission: Permission) -> Select[Any]:
+    """Restrict a query on ``model`` to the rows ``user`` may see (403 if none at all)."""
+    view_scope = scope_for(user, _view_of(permission))
+    if view_scope == "none" or scope_for(user, permission) == "none":
         raise Forbidden(f"You need the '{permission}' permission")
+    owner = model.owner_id
+    if view_scope == "own":
+        return stmt.where(owner == user.id)
+    if view_scope == "team":
+        # team id lists are small; a literal IN keeps the plan simple and the query count fixed
+        return stmt.where(or_(owner.is_(None), owner.in_(sorted(team_user_ids(db, user)))))
     return stmt

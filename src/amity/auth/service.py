@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from amity.auth.models import ApiToken, User
+from amity.auth.models import ApiToken, Role, User
 from amity.core import audit
 from amity.core.clock import now
 from amity.core.errors import ValidationFailed
@@ -37,18 +37,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def role_named(db: Session, name: str) -> Role:
+    role = db.scalar(select(Role).where(Role.name == name))
+    if role is None:
+        raise ValidationFailed("role.not_found", f"There is no role '{name}'", "role")
+    return role
+
+
 def create_user(db: Session, *, email: str, name: str, password: str | None = None,
-                is_admin: bool = False, actor_id: uuid.UUID | None = None) -> User:
-    """Add a user; the email is their sign-in name and must be unique (case-insensitive)."""
+                is_admin: bool = False, role: str | None = None,
+                actor_id: uuid.UUID | None = None) -> User:
+    """Add a user; the email is their sign-in name and must be unique (case-insensitive).
+
+    Without a role, administrators get 'admin' and everyone else 'sales_rep'.
+    """
     clean = normalise_user_email(email)
     if db.scalar(select(User.id).where(func.lower(User.email) == clean)):
         raise ValidationFailed("user.exists", "A user with this email already exists", "email")
-    user = User(email=clean, name=name.strip() or clean, is_admin=is_admin,
-                password_hash=hash_password(password) if password else None)
+    the_role = role_named(db, role or ("admin" if is_admin else "sales_rep"))
+    user = User(email=clean, name=name.strip() or clean, is_admin=is_admin, role=the_role,
+                password_hash=hash_password(password) if password else None,
+                password_changed_at=now() if password else None)
     db.add(user)
     db.flush()
     audit.record(db, actor_id=actor_id, action="create", entity_type="user", entity_id=user.id,
-                 changes={"email": [None, clean], "is_admin": [None, is_admin]})
+                 changes={"email": [None, clean], "is_admin": [None, is_admin],
+                          "role": [None, the_role.name]})
     return user
 
 
@@ -96,6 +110,7 @@ def user_for_token(db: Session, plain: str) -> User | None:
         return None
     if not tok.user.is_active:
         return None
+    tok.user.token_scopes = [str(s) for s in (tok.scopes or ["*"])]
     return tok.user
 
 

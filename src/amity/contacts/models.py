@@ -82,6 +82,7 @@ class Contact(Record, Base):
     social_profiles: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     important_dates: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     last_contacted_at: Mapped[datetime | None] = mapped_column(default=None)
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)  # GDPR erasure done
     # Derived, maintained by the service: folded "last first" for sorting, and one folded
     # string of names, emails and phone digits that the search indexes cover.
     sort_name: Mapped[str] = mapped_column(String(400), default="")
@@ -111,3 +112,29 @@ class Contact(Record, Base):
     def primary_phone(self) -> str | None:
         return next((p.e164 for p in self.phones if p.is_primary), None) or (
             self.phones[0].e164 if self.phones else None)
+
+
+CONSENT_PURPOSES = ("marketing", "newsletter", "transactional", "profiling", "third_party")
+CONSENT_STATUSES = ("given", "withdrawn")
+
+
+class ContactConsent(UUIDPk, Base):
+    """One consent event (given or withdrawn) for a purpose on a channel; append-only.
+
+    The current state for (contact, purpose, channel) is its latest row; no row means no
+    consent. Every email and automation feature asks ``contacts.consent.may_contact``.
+    """
+
+    __tablename__ = "contact_consents"
+    __table_args__ = (Index("ix_contact_consents_lookup", "contact_id", "purpose", "channel",
+                            "recorded_at"),)
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime] = mapped_column()
+    source: Mapped[str | None] = mapped_column(String(200))  # "web form", "phone call", ...
+    note: Mapped[str | None] = mapped_column(Text)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))

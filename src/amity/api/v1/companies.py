@@ -22,7 +22,7 @@ from amity.api.deps import (
 )
 from amity.api.idempotency import idempotent
 from amity.api.v1.contacts import AuditRead
-from amity.auth.access import Permission, access_record, scoped
+from amity.auth.access import Permission, access_record, require, scoped
 from amity.companies import service
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
@@ -51,7 +51,7 @@ def list_companies(db: DbSession, user: CurrentUser, settings: AppSettings,
                    tag: Annotated[str | None, Query(max_length=80)] = None,
                    deleted: DeletedFilter = "exclude", sort: CompanySort = "name",
                    cursor: Cursor = None, limit: Limit = None) -> dict[str, Any]:
-    base = scoped(select(Company), user, Company, Permission.COMPANIES_VIEW)
+    base = scoped(db, select(Company), user, Company, Permission.COMPANIES_VIEW)
     page = service.list_companies(db, base, q=q, industry=industry, owner_id=owner_id, tag=tag,
                                   deleted=deleted, sort=sort, cursor=cursor,
                                   limit=limit or settings.page_size_default)
@@ -61,7 +61,7 @@ def list_companies(db: DbSession, user: CurrentUser, settings: AppSettings,
 @router.post("", status_code=201, response_model=CompanyRead)
 def create_company(body: CompanyCreate, db: DbSession, user: CurrentUser, settings: AppSettings,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    scoped(select(Company), user, Company, Permission.COMPANIES_CREATE)
+    require(user, Permission.COMPANIES_CREATE)
     return idempotent(db, user, idempotency_key, "/companies", body,
                       lambda: service.create_company(db, data=body, actor=user,
                                                      region=settings.default_region),

@@ -22,7 +22,7 @@ from amity.api.deps import (
     parse_if_match,
 )
 from amity.api.idempotency import idempotent
-from amity.auth.access import Permission, access_record, scoped
+from amity.auth.access import Permission, access_record, require, scoped
 from amity.contacts import queries, service
 from amity.contacts.models import Contact
 from amity.contacts.schemas import (
@@ -96,7 +96,7 @@ def list_contacts(
         updated_after=updated_after, updated_before=updated_before,
         custom=_custom_filters(request), deleted=deleted)
     size = limit or settings.page_size_default
-    base = scoped(select(Contact), user, Contact, Permission.CONTACTS_VIEW)
+    base = scoped(db, select(Contact), user, Contact, Permission.CONTACTS_VIEW)
     if q and q.strip():
         found = queries.search_contacts(db, base, q=q, filters=filters, limit=size)
         return {"items": found, "next_cursor": None}
@@ -107,7 +107,7 @@ def list_contacts(
 @router.post("", status_code=201, response_model=ContactRead, summary="Create a contact")
 def create_contact(body: ContactCreate, db: DbSession, user: CurrentUser,
                    settings: AppSettings, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    scoped(select(Contact), user, Contact, Permission.CONTACTS_CREATE)
+    require(user, Permission.CONTACTS_CREATE)
     return idempotent(db, user, idempotency_key, "/contacts", body,
                       lambda: service.create_contact(db, data=body, actor=user,
                                                      region=settings.default_region),
@@ -119,7 +119,7 @@ def create_contact(body: ContactCreate, db: DbSession, user: CurrentUser,
 def create_contacts_bulk(body: ContactBulkCreate, db: DbSession, user: CurrentUser,
                          settings: AppSettings,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    scoped(select(Contact), user, Contact, Permission.CONTACTS_CREATE)
+    require(user, Permission.CONTACTS_CREATE)
 
     def run() -> BulkCreated:
         made = service.create_contacts_bulk(db, items=body.items, actor=user,

@@ -50,7 +50,7 @@ def home() -> Response:
 def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
                  q: Annotated[str, Query(max_length=200)] = "",
                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
-    base = scoped(select(Contact), user, Contact, Permission.CONTACTS_VIEW)
+    base = scoped(db, select(Contact), user, Contact, Permission.CONTACTS_VIEW)
     size = settings.page_size_default
     filters = queries.ContactFilters()
     if q.strip():
