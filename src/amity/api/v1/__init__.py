@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 
 from amity.api.errors import PROBLEM_RESPONSES
-from amity.api.v1 import companies, contacts, customfields, notes, users
+from amity.api.v1 import companies, contacts, customfields, notes, tokens, users
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-for module in (contacts, companies, notes, customfields, users):
+for module in (contacts, companies, notes, customfields, users, tokens):
     router.include_router(module.router)

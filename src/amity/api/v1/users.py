@@ -1,4 +1,4 @@
-"""/users and /tokens: who is signed in, managing users, personal API tokens."""
+"""/users: who is signed in, and managing users."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Response
-from pydantic import Field, StringConstraints
+from fastapi import APIRouter
+from pydantic import StringConstraints
 from sqlalchemy import select
 
 from amity.api.deps import CurrentUser, DbSession
 from amity.auth import service
 from amity.auth.access import Permission, require
-from amity.auth.models import ApiToken, User
-from amity.core.clock import now
-from amity.core.errors import NotFound, ValidationFailed
+from amity.auth.models import User
 from amity.core.schemas import Input, Output
 
 router = APIRouter(tags=["users"])
@@ -37,25 +35,6 @@ class UserCreate(Input):
     is_admin: bool = False
 
 
-class TokenCreate(Input):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    expires_at: datetime | None = Field(None, description="Leave out for a token that does "
-                                                          "not expire")
-
-
-class TokenRead(Output):
-    id: uuid.UUID
-    name: str
-    prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-
-
-class TokenIssued(TokenRead):
-    token: str = Field(description="Shown once; store it now")
-
-
 @router.get("/users/me", response_model=UserRead)
 def me(user: CurrentUser) -> User:
     return user
@@ -71,29 +50,3 @@ def create_user(body: UserCreate, db: DbSession, user: CurrentUser) -> User:
     require(user, Permission.USERS_MANAGE)
     return service.create_user(db, email=body.email, name=body.name, password=body.password,
                                is_admin=body.is_admin, actor_id=user.id)
-
-
-@router.get("/tokens", response_model=list[TokenRead])
-def list_tokens(db: DbSession, user: CurrentUser) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                           .order_by(ApiToken.created_at.desc())))
-
-
-@router.post("/tokens", status_code=201, response_model=TokenIssued)
-def create_token(body: TokenCreate, db: DbSession, user: CurrentUser) -> TokenIssued:
-    if body.expires_at is not None and (body.expires_at.tzinfo is None
-                                        or body.expires_at <= now()):
-        raise ValidationFailed("token.expiry", "expires_at must be a future time with a time "
-                               "zone", "expires_at")
-    tok, plain = service.create_api_token(db, user=user, name=body.name,
-                                          expires_at=body.expires_at)
-    return TokenIssued(**TokenRead.model_validate(tok).model_dump(), token=plain)
-
-
-@router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Response:
-    tok = db.get(ApiToken, token_id)
-    if tok is None or tok.user_id != user.id:
-        raise NotFound("token")
-    service.revoke_api_token(db, token=tok, actor_id=user.id)
-    return Response(status_code=204)
