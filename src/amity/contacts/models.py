@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amity.companies.models import Company
+from amity.core import audit
 from amity.core.db import Base, JSONType
 from amity.core.mixins import Record, UUIDPk
 from amity.core.tags import Tag
@@ -21,6 +22,8 @@ from amity.core.tags import Tag
 LIFECYCLE_STAGES = ("subscriber", "lead", "qualified", "opportunity", "customer", "evangelist",
                     "churned")
 CHANNELS = ("email", "phone", "sms", "chat", "social", "in_person", "mail")
+# the audit log stores "***" instead of these values (custom fields marked sensitive too)
+audit.register_sensitive("contact", "personal_notes")
 
 contact_tags = Table(
     "contact_tags", Base.metadata,
