@@ -3,8 +3,17 @@
 from fastapi import APIRouter
 
 from amity.api.errors import PROBLEM_RESPONSES
-from amity.api.v1 import companies, contacts, customfields, notes, tokens, users
+from amity.api.v1 import (
+    audit,
+    companies,
+    contacts,
+    customfields,
+    notes,
+    privacy,
+    tokens,
+    users,
+)
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-for module in (contacts, companies, notes, customfields, users, tokens):
+for module in (contacts, companies, notes, customfields, users, tokens, privacy, audit):
     router.include_router(module.router)
