@@ -18,9 +18,18 @@ from sqlalchemy.orm import Session
 
 from amity.auth.models import Team, User, team_members
 from amity.auth.permissions import SCOPE_RANK
-from amity.core.errors import Forbidden, NotFound
+from amity.core.errors import DomainError, Forbidden, NotFound
 
 T = TypeVar("T")
+
+
+class FieldForbidden(DomainError):
+    """403 naming the one field the user may not write (``field`` in the problem)."""
+
+    status = 403
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__("field.forbidden", message, field)
 
 
 class Permission(enum.StrEnum):
@@ -113,6 +122,26 @@ def require(user: User, permission: Permission) -> None:
     record, such as creating)."""
     if scope_for(user, permission) == "none":
         raise Forbidden(f"You need the '{permission}' permission")
+
+
+def check_owner(db: Session, user: User, owner_id: uuid.UUID | None,
+                permission: Permission, *, field: str = "owner_id") -> None:
+    """403 unless ``owner_id`` lies within the user's scope for ``permission``: with an 'own'
+    create or edit scope a user may only give records to themselves, with 'team' to a
+    teammate, so nobody can push a record out of their own reach or into another team."""
+    scope = scope_for(user, permission)
+    if scope == "all":
+        return
+    allowed = owner_id == user.id if scope == "own" else (
+        scope == "team" and (owner_id is None or owner_id in team_user_ids(db, user)))
+    if not allowed:
+        raise FieldForbidden(field, f"With the '{permission}' permission in scope '{scope}' "
+                             "you may not make this user the owner")
+
+
+def forget_teams(db: Session) -> None:
+    """Drop the per-session team cache after team membership changed in this session."""
+    db.info.pop("amity.team_ids", None)
 
 
 def _view_of(permission: Permission) -> Permission:

@@ -22,12 +22,14 @@ from amity.api.deps import (
 )
 from amity.api.idempotency import idempotent
 from amity.api.v1.contacts import AuditRead
+from amity.auth import fields
 from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth.models import User
 from amity.companies import service
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
 from amity.contacts.schemas import DeletedFilter
-from amity.core.audit import AuditEntry, history_of
+from amity.core.audit import history_of
 from amity.core.errors import PreconditionFailed
 from amity.core.schemas import PageOut
 from amity.notes import service as notes
@@ -43,6 +45,11 @@ def _load(db: DbSession, user: CurrentUser, company_id: uuid.UUID, perm: Permiss
                          include_deleted=include_deleted)
 
 
+def _out(db: DbSession, user: User, companies: list[Company]) -> list[CompanyRead]:
+    """Companies as this user may see them (sensitive custom fields removed)."""
+    return fields.redact(db, user, "company", [CompanyRead.model_validate(c) for c in companies])
+
+
 @router.get("", response_model=PageOut[CompanyRead])
 def list_companies(db: DbSession, user: CurrentUser, settings: AppSettings,
                    q: Annotated[str | None, Query(max_length=200)] = None,
@@ -55,13 +62,14 @@ def list_companies(db: DbSession, user: CurrentUser, settings: AppSettings,
     page = service.list_companies(db, base, q=q, industry=industry, owner_id=owner_id, tag=tag,
                                   deleted=deleted, sort=sort, cursor=cursor,
                                   limit=limit or settings.page_size_default)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": _out(db, user, page.items), "next_cursor": page.next_cursor}
 
 
 @router.post("", status_code=201, response_model=CompanyRead)
 def create_company(body: CompanyCreate, db: DbSession, user: CurrentUser, settings: AppSettings,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.COMPANIES_CREATE)
+    fields.check_write(db, user, "company", body, Permission.COMPANIES_CREATE)
     return idempotent(db, user, idempotency_key, "/companies", body,
                       lambda: service.create_company(db, data=body, actor=user,
                                                      region=settings.default_region),
@@ -70,23 +78,24 @@ def create_company(body: CompanyCreate, db: DbSession, user: CurrentUser, settin
 
 @router.get("/{company_id}", response_model=CompanyRead)
 def get_company(company_id: uuid.UUID, response: Response, db: DbSession, user: CurrentUser,
-                include_deleted: bool = False) -> Company:
+                include_deleted: bool = False) -> CompanyRead:
     c = _load(db, user, company_id, Permission.COMPANIES_VIEW, include_deleted)
     response.headers["ETag"] = etag(c.version)
-    return c
+    return _out(db, user, [c])[0]
 
 
 @router.patch("/{company_id}", response_model=CompanyRead)
 def update_company(company_id: uuid.UUID, body: CompanyUpdate, response: Response,
                    db: DbSession, user: CurrentUser, settings: AppSettings,
-                   if_match: IfMatch = None) -> Company:
+                   if_match: IfMatch = None) -> CompanyRead:
     c = _load(db, user, company_id, Permission.COMPANIES_EDIT)
+    fields.check_write(db, user, "company", body, Permission.COMPANIES_EDIT)
     c = service.update_company(db, company=c, data=body, actor=user,
                                expected_version=parse_if_match(if_match),
                                region=settings.default_region)
     db.flush()
     response.headers["ETag"] = etag(c.version)
-    return c
+    return _out(db, user, [c])[0]
 
 
 @router.delete("/{company_id}", status_code=204)
@@ -101,9 +110,9 @@ def delete_company(company_id: uuid.UUID, db: DbSession, user: CurrentUser,
 
 
 @router.post("/{company_id}/restore", response_model=CompanyRead)
-def restore_company(company_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Company:
+def restore_company(company_id: uuid.UUID, db: DbSession, user: CurrentUser) -> CompanyRead:
     c = _load(db, user, company_id, Permission.COMPANIES_DELETE, include_deleted=True)
-    return service.restore_company(db, company=c, actor=user)
+    return _out(db, user, [service.restore_company(db, company=c, actor=user)])[0]
 
 
 @router.get("/{company_id}/notes", response_model=PageOut[NoteRead])
@@ -127,6 +136,8 @@ def add_company_note(company_id: uuid.UUID, body: NoteCreate, db: DbSession, use
 
 @router.get("/{company_id}/history", response_model=list[AuditRead])
 def company_history(company_id: uuid.UUID, db: DbSession, user: CurrentUser,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AuditEntry]:
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AuditRead]:
     c = _load(db, user, company_id, Permission.COMPANIES_VIEW, include_deleted=True)
-    return history_of(db, entity_type="company", entity_id=c.id, limit=limit)
+    entries = history_of(db, entity_type="company", entity_id=c.id, limit=limit)
+    return fields.redact_history(db, user, "company",
+                                 [AuditRead.model_validate(e) for e in entries])

@@ -22,7 +22,9 @@ from amity.api.deps import (
     parse_if_match,
 )
 from amity.api.idempotency import idempotent
+from amity.auth import fields
 from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth.models import User
 from amity.contacts import queries, service
 from amity.contacts.models import Contact
 from amity.contacts.schemas import (
@@ -37,7 +39,7 @@ from amity.contacts.schemas import (
     Stage,
 )
 from amity.contacts.view360 import contact_360
-from amity.core.audit import AuditEntry, history_of
+from amity.core.audit import history_of
 from amity.core.contactinfo import normalise_phone
 from amity.core.errors import ValidationFailed
 from amity.core.schemas import Output, PageOut
@@ -51,6 +53,11 @@ def _load(db: DbSession, user: CurrentUser, contact_id: uuid.UUID, perm: Permiss
           include_deleted: bool = False) -> Contact:
     return access_record(db, user, Contact, contact_id, perm, entity="contact",
                          include_deleted=include_deleted)
+
+
+def _out(db: DbSession, user: User, contact: Contact) -> ContactRead:
+    """The contact as this user may see it (sensitive fields removed: ``auth.fields``)."""
+    return fields.redact_one(db, user, "contact", ContactRead.model_validate(contact))
 
 
 def _custom_filters(request: Request) -> dict[str, str]:
@@ -99,15 +106,20 @@ def list_contacts(
     base = scoped(db, select(Contact), user, Contact, Permission.CONTACTS_VIEW)
     if q and q.strip():
         found = queries.search_contacts(db, base, q=q, filters=filters, limit=size)
-        return {"items": found, "next_cursor": None}
+        return {"items": _redacted(db, user, found), "next_cursor": None}
     page = queries.list_contacts(db, base, filters=filters, sort=sort, cursor=cursor, limit=size)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": _redacted(db, user, page.items), "next_cursor": page.next_cursor}
+
+
+def _redacted(db: DbSession, user: User, items: list[Contact]) -> list[ContactRead]:
+    return fields.redact(db, user, "contact", [ContactRead.model_validate(c) for c in items])
 
 
 @router.post("", status_code=201, response_model=ContactRead, summary="Create a contact")
 def create_contact(body: ContactCreate, db: DbSession, user: CurrentUser,
                    settings: AppSettings, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.CONTACTS_CREATE)
+    fields.check_write(db, user, "contact", body, Permission.CONTACTS_CREATE)
     return idempotent(db, user, idempotency_key, "/contacts", body,
                       lambda: service.create_contact(db, data=body, actor=user,
                                                      region=settings.default_region),
@@ -120,6 +132,7 @@ def create_contacts_bulk(body: ContactBulkCreate, db: DbSession, user: CurrentUs
                          settings: AppSettings,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.CONTACTS_CREATE)
+    fields.check_write_many(db, user, "contact", body.items, Permission.CONTACTS_CREATE)
 
     def run() -> BulkCreated:
         made = service.create_contacts_bulk(db, items=body.items, actor=user,
@@ -131,24 +144,25 @@ def create_contacts_bulk(body: ContactBulkCreate, db: DbSession, user: CurrentUs
 
 @router.get("/{contact_id}", response_model=ContactRead)
 def get_contact(contact_id: uuid.UUID, response: Response, db: DbSession,
-                user: CurrentUser, include_deleted: bool = False) -> Contact:
+                user: CurrentUser, include_deleted: bool = False) -> ContactRead:
     c = _load(db, user, contact_id, Permission.CONTACTS_VIEW, include_deleted)
     response.headers["ETag"] = etag(c.version)
-    return c
+    return _out(db, user, c)
 
 
 @router.patch("/{contact_id}", response_model=ContactRead,
               responses={412: {"description": "The version sent is not the current one"}})
 def update_contact(contact_id: uuid.UUID, body: ContactUpdate, response: Response,
                    db: DbSession, user: CurrentUser, settings: AppSettings,
-                   if_match: IfMatch = None) -> Contact:
+                   if_match: IfMatch = None) -> ContactRead:
     c = _load(db, user, contact_id, Permission.CONTACTS_EDIT)
+    fields.check_write(db, user, "contact", body, Permission.CONTACTS_EDIT)
     c = service.update_contact(db, contact=c, data=body, actor=user,
                                expected_version=parse_if_match(if_match),
                                region=settings.default_region)
     db.flush()
     response.headers["ETag"] = etag(c.version)
-    return c
+    return _out(db, user, c)
 
 
 @router.delete("/{contact_id}", status_code=204, summary="Soft-delete (restorable)")
@@ -160,9 +174,9 @@ def delete_contact(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
 
 
 @router.post("/{contact_id}/restore", response_model=ContactRead)
-def restore_contact(contact_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Contact:
+def restore_contact(contact_id: uuid.UUID, db: DbSession, user: CurrentUser) -> ContactRead:
     c = _load(db, user, contact_id, Permission.CONTACTS_DELETE, include_deleted=True)
-    return service.restore_contact(db, contact=c, actor=user)
+    return _out(db, user, service.restore_contact(db, contact=c, actor=user))
 
 
 @router.get("/{contact_id}/360", response_model=Contact360,
@@ -170,7 +184,9 @@ def restore_contact(contact_id: uuid.UUID, db: DbSession, user: CurrentUser) -> 
 def get_contact_360(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
                     timeline_limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Contact360:
     c = _load(db, user, contact_id, Permission.CONTACTS_VIEW)
-    return contact_360(db, c, timeline_limit=timeline_limit)
+    view = contact_360(db, c, timeline_limit=timeline_limit)
+    return view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
+                                                                 view.contact)})
 
 
 @router.get("/{contact_id}/notes", response_model=PageOut[NoteRead])
@@ -203,6 +219,8 @@ class AuditRead(Output):
 @router.get("/{contact_id}/history", response_model=list[AuditRead],
             summary="The audit trail of one contact, newest first")
 def contact_history(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AuditEntry]:
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AuditRead]:
     c = _load(db, user, contact_id, Permission.CONTACTS_VIEW, include_deleted=True)
-    return history_of(db, entity_type="contact", entity_id=c.id, limit=limit)
+    entries = history_of(db, entity_type="contact", entity_id=c.id, limit=limit)
+    return fields.redact_history(db, user, "contact",
+                                 [AuditRead.model_validate(e) for e in entries])

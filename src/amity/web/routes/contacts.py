@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amity.api.deps import AppSettings, DbSession
-from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth import fields
+from amity.auth.access import Permission, access_record, can_see_sensitive, require, scoped
 from amity.auth.models import User
 from amity.contacts import queries, service
 from amity.contacts.models import LIFECYCLE_STAGES, Contact
@@ -66,17 +67,17 @@ def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSe
                   ctx)
 
 
-def _new_form(request: Request, form: forms.ContactForm, errors: forms.FormErrors,
+def _new_form(request: Request, user: User, form: forms.ContactForm, errors: forms.FormErrors,
               status_code: int = 200) -> Response:
     return render(request, "contacts/new.html",
-                  {"form": form, "errors": errors, "stages": LIFECYCLE_STAGES},
-                  status_code=status_code)
+                  {"form": form, "errors": errors, "stages": LIFECYCLE_STAGES,
+                   "sensitive_ok": can_see_sensitive(user)}, status_code=status_code)
 
 
 @router.get("/contacts/new")
 def new_contact_form(request: Request, user: WebUser) -> Response:
     require(user, Permission.CONTACTS_CREATE)
-    return _new_form(request, forms.ContactForm(), forms.FormErrors())
+    return _new_form(request, user, forms.ContactForm(), forms.FormErrors())
 
 
 @router.post("/contacts", dependencies=[CsrfChecked])
@@ -84,12 +85,14 @@ def create_contact(request: Request, db: DbSession, user: WebUser, settings: App
                    form: Annotated[forms.ContactForm, Form()]) -> Response:
     require(user, Permission.CONTACTS_CREATE)
     try:
-        contact = service.create_contact(db, data=forms.contact_create(form), actor=user,
+        data = forms.contact_create(form)
+        fields.check_write(db, user, "contact", data, Permission.CONTACTS_CREATE)
+        contact = service.create_contact(db, data=data, actor=user,
                                          region=settings.default_region)
     except (ValidationError, DomainError) as exc:
         db.rollback()  # we answer with a page instead of raising: nothing may be written
         status = exc.status if isinstance(exc, DomainError) else 422
-        return _new_form(request, form, forms.errors_from(exc), status_code=status)
+        return _new_form(request, user, form, forms.errors_from(exc), status_code=status)
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
@@ -98,12 +101,15 @@ def contact_page(request: Request, contact_id: uuid.UUID, db: DbSession,
                  user: WebUser) -> Response:
     contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW,
                             entity="contact")
-    return _contact_page(request, db, contact)
+    return _contact_page(request, db, user, contact)
 
 
-def _contact_page(request: Request, db: Session, contact: Contact, note_error: str | None = None,
-                  note_body: str = "", status_code: int = 200) -> Response:
+def _contact_page(request: Request, db: Session, user: User, contact: Contact,
+                  note_error: str | None = None, note_body: str = "",
+                  status_code: int = 200) -> Response:
     view = contact_360(db, contact, timeline_limit=TIMELINE_LIMIT)
+    view = view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
+                                                                 view.contact)})
     people = _people(db, [view.contact.owner_id, *(t.author_id for t in view.timeline)])
     return render(request, "contacts/detail.html",
                   {"view": view, "c": view.contact, "people": people, "note_error": note_error,
@@ -125,7 +131,7 @@ def add_contact_note(request: Request, contact_id: uuid.UUID, db: DbSession, use
             return render(request, "contacts/_note_error.html", {"message": message},
                           status_code=422,
                           headers={"HX-Retarget": "#note-error", "HX-Reswap": "innerHTML"})
-        return _contact_page(request, db, contact, note_error=message, note_body=body,
+        return _contact_page(request, db, user, contact, note_error=message, note_body=body,
                              status_code=422)
     if not is_htmx(request):
         return RedirectResponse(f"/contacts/{contact.id}#timeline", status_code=303)
