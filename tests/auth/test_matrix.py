@@ -1,0 +1,146 @@
+"""Every API operation, as anonymous (401) and as each built-in role against records owned by
+themselves, a teammate and a user of another team; a denied write changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from amity.auth import service as auth
+from amity.auth.models import Role, Team, User
+from amity.companies.models import Company
+from amity.contacts.models import Contact
+from amity.core.clock import now
+from amity.core.db import Database
+from tests.auth.matrix import ANY, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
+from tests.auth.world import (
+    RELATIONS,
+    ROLES,
+    World,
+    build_world,
+    expected,
+    fingerprint,
+    make_records,
+    scope,
+)
+from tests.factories import PROBLEM
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def api_operations(app: Any) -> set[tuple[str, str]]:
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return {(m.upper(), p) for p, ops in paths.items() if p.startswith("/api/v1/")
+            for m in ops if m in METHODS}
+
+
+def test_every_api_operation_has_a_matrix_entry(app: Any) -> None:
+    ops = api_operations(app)
+    missing = sorted(ops - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - ops)
+    assert not missing, f"add these operations to tests/auth/matrix.py: {missing}"
+    assert not stale, f"these matrix entries match no operation: {stale}"
+
+
+def _url(path: str, ids: dict[str, Any]) -> str:
+    for key, value in ids.items():
+        path = path.replace("{" + key + "}", str(value))
+    assert "{" not in path, path
+    return path
+
+
+def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) -> None:
+    before = fingerprint(database)
+    ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
+                                     "team_id", "role_id", "token_id")}
+    for (method, path), op in MATRIX.items():
+        body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
+        r = anon.request(method, _url(path, ids), json=body)
+        assert r.status_code == 401, (method, path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith(PROBLEM)
+        assert r.headers["www-authenticate"] == "Bearer"
+    assert fingerprint(database) == before
+
+
+def _extra_targets(database: Database, world: World, actor_role: str, path: str,
+                   op: Op) -> dict[str, Any]:
+    """Fresh users, teams, roles and tokens for the operations about one of them."""
+    ids: dict[str, Any] = {"root": world.ids["root"]}
+    with database.transaction() as s:
+        if "{user_id}" in path:
+            target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
+                                      name="Target", role="sales_rep")
+            target.is_active = not op.inactive_user
+            ids["user_id"] = target.id
+        if "{team_id}" in path:
+            team = Team(name=f"Team {uuid.uuid4().hex[:8]}")
+            if "user_id" in ids:
+                member = s.get(User, ids["user_id"])
+                assert member is not None
+                team.members = [member]
+            s.add(team)
+            s.flush()
+            ids["team_id"] = team.id
+        if "{role_id}" in path:
+            role = Role(name=f"custom-{uuid.uuid4().hex[:8]}", builtin=False,
+                        permissions={"contacts": {"view": "own"}})
+            s.add(role)
+            s.flush()
+            ids["role_id"] = role.id
+        if "{token_id}" in path:
+            actor = s.get(User, world.ids[actor_role])
+            assert actor is not None
+            tok, _ = auth.create_api_token(s, user=actor, name="to revoke")
+            ids["token_id"] = tok.id
+    return ids
+
+
+def _soft_delete(database: Database, ids: dict[str, Any]) -> None:
+    with database.transaction() as s:
+        s.execute(update(Contact).where(Contact.id == ids["contact_id"]).values(
+            deleted_at=now()))
+        s.execute(update(Company).where(Company.id == ids["company_id"]).values(
+            deleted_at=now()))
+
+
+def _expect(role: str, op: Op, relation: str | None) -> int:
+    if op.perm == ANY:
+        return op.ok
+    if op.perm in (TEAMS_MANAGE, ROLES_READ):
+        either = ("settings.edit", "users.edit") if op.perm == TEAMS_MANAGE else (
+            "users.view", "settings.view")
+        return op.ok if any(scope(role, p) != "none" for p in either) else 403
+    want = expected(role, op.perm, relation if op.record else None, op.ok)
+    return 403 if op.admin_only and want == op.ok and role != "admin" else want
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role: str, app: Any, anon: Any, database: Database) -> None:
+    world = build_world(database)
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"}
+    wrong: list[str] = []
+    checked = 0
+    for (method, path), op in MATRIX.items():
+        for relation in (RELATIONS if op.record else (None,)):
+            ids = _extra_targets(database, world, role, path, op)
+            if op.record:
+                assert relation is not None
+                ids.update(make_records(database, world.owner(role, relation)))
+                if op.deleted:
+                    _soft_delete(database, ids)
+            before = fingerprint(database) if method != "GET" else None
+            r = anon.request(method, _url(path, ids), headers=headers,
+                             json=op.body(ids) if op.body else None)
+            want = _expect(role, op, relation)
+            checked += 1
+            if r.status_code != want:
+                wrong.append(f"{method} {path} [{relation}]: got {r.status_code}, "
+                             f"want {want}: {r.text[:160]}")
+            if before is not None and r.status_code >= 400 and fingerprint(database) != before:
+                wrong.append(f"{method} {path} [{relation}]: denied ({r.status_code}) "
+                             "but the database changed")
+    assert checked >= len(MATRIX)
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)

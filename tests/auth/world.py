@@ -1,0 +1,141 @@
+"""A small organisation for access tests: one user per built-in role in team A, a teammate in
+team A and an outsider in team B, and helpers that make records owned by any of them.
+
+Expectations are computed from ``BUILTIN_ROLES`` (the specification of the built-in roles) by
+``expected``, written independently of ``amity.auth.access``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from amity.auth import service as auth
+from amity.auth.models import ApiToken, Role, Team, User, team_members
+from amity.auth.permissions import BUILTIN_ROLES
+from amity.companies import service as companies
+from amity.companies.models import Company
+from amity.companies.schemas import CompanyCreate
+from amity.contacts import service as contacts
+from amity.contacts.models import Contact, ContactConsent
+from amity.contacts.schemas import ContactCreate
+from amity.core.audit import AuditEntry
+from amity.core.customfields import CustomFieldDefinition
+from amity.core.db import Database
+from amity.core.events import EventRecord
+from amity.notes import service as notes
+from amity.notes.models import Note
+from amity.notes.schemas import NoteCreate
+
+ROLES = tuple(BUILTIN_ROLES)  # admin, manager, sales_rep, support_agent, read_only
+RELATIONS = ("own", "mate", "other")  # record owned by the actor, a teammate, another team
+
+
+@dataclass
+class World:
+    ids: dict[str, uuid.UUID] = field(default_factory=dict)  # role or name -> user id
+    tokens: dict[str, str] = field(default_factory=dict)
+    team_a: uuid.UUID | None = None
+    team_b: uuid.UUID | None = None
+
+    def owner(self, role: str, relation: str) -> uuid.UUID:
+        return {"own": self.ids[role], "mate": self.ids["mate"],
+                "other": self.ids["outsider"]}[relation]
+
+
+def _user(s: Any, name: str, role: str, admin: bool = False) -> tuple[User, str]:
+    user = auth.create_user(s, email=f"{name}-{uuid.uuid4().hex[:6]}@example.com", name=name,
+                            password=None, is_admin=admin, role=role)
+    _, token = auth.create_api_token(s, user=user, name="tests")
+    return user, token
+
+
+def build_world(database: Database) -> World:
+    w = World()
+    with database.transaction() as s:
+        team_a_members = []
+        for role in ROLES:
+            user, token = _user(s, role, role, admin=role == "admin")
+            w.ids[role], w.tokens[role] = user.id, token
+            team_a_members.append(user)
+        for name in ("mate", "outsider", "root"):
+            user, token = _user(s, name, "admin" if name == "root" else "sales_rep",
+                                admin=name == "root")
+            w.ids[name], w.tokens[name] = user.id, token
+        mate, outsider = s.get(User, w.ids["mate"]), s.get(User, w.ids["outsider"])
+        a = Team(name="Team A", members=[*team_a_members, mate])
+        b = Team(name="Team B", members=[outsider])
+        s.add_all([a, b])
+        s.flush()
+        w.team_a, w.team_b = a.id, b.id
+    return w
+
+
+def make_records(database: Database, owner_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """A contact (with a note), a company (with a note) owned by ``owner_id``."""
+    with database.transaction() as s:
+        owner = s.get(User, owner_id)
+        assert owner is not None
+        c = contacts.create_contact(s, data=ContactCreate(first_name="Rec",
+                                                          last_name=uuid.uuid4().hex[:6]),
+                                    actor=owner)
+        co = companies.create_company(s, data=CompanyCreate(name=f"Co {uuid.uuid4().hex[:6]}"),
+                                      actor=owner)
+        n = notes.add_note(s, entity_type="contact", entity_id=c.id,
+                           data=NoteCreate(body="a note"), actor=owner)
+        cn = notes.add_note(s, entity_type="company", entity_id=co.id,
+                            data=NoteCreate(body="a company note"), actor=owner)
+        return {"contact_id": c.id, "company_id": co.id, "note_id": n.id,
+                "company_note_id": cn.id}
+
+
+def fingerprint(database: Database) -> dict[str, Any]:
+    """Everything a write could change: row counts, versions, owners, user and team state."""
+    with database.transaction(write=False) as s:
+        out: dict[str, Any] = {}
+        for model in (Contact, Company, Note, AuditEntry, EventRecord, User, Team, Role,
+                      CustomFieldDefinition, ApiToken, ContactConsent):
+            out[model.__tablename__] = int(s.scalar(select(func.count()).select_from(model))
+                                           or 0)
+        out["team_members"] = sorted((str(r[0]), str(r[1])) for r in s.execute(
+            select(team_members.c.team_id, team_members.c.user_id)))
+        for model in (Contact, Company, Note):
+            out[f"{model.__tablename__}.rows"] = sorted(
+                (str(r[0]), r[1], str(r[2]), str(r[3])) for r in s.execute(
+                    select(model.id, model.version, getattr(model, "owner_id", model.id),
+                           model.deleted_at)))
+        out["users.rows"] = sorted((str(u.id), u.name, u.is_active, str(u.role_id), u.is_admin)
+                                   for u in s.scalars(select(User)))
+        out["roles.rows"] = sorted((r.name, str(r.permissions)) for r in s.scalars(select(Role)))
+        out["tokens.rows"] = sorted((str(t.id), str(t.revoked_at))
+                                    for t in s.scalars(select(ApiToken)))
+        return out
+
+
+def scope(role: str, permission: str) -> str:
+    if role == "admin":
+        return "all"
+    entity, action = permission.split(".")
+    grid: dict[str, Any] = BUILTIN_ROLES[role]["permissions"]
+    return str((grid.get(entity) or {}).get(action, "none"))
+
+
+def within(scope_name: str, relation: str) -> bool:
+    return {"all": True, "team": relation in ("own", "mate"), "own": relation == "own",
+            "none": False}[scope_name]
+
+
+def expected(role: str, permission: str, relation: str | None, ok: int) -> int:
+    """The status a built-in role should get: 404 for a record it may not see, 403 for one it
+    may see but not change (or an action it lacks altogether), else ``ok``."""
+    entity, action = permission.split(".")
+    if relation is None:  # not about one record: holding the permission in any scope is enough
+        return ok if scope(role, permission) != "none" else 403
+    if not within(scope(role, f"{entity}.view"), relation):
+        return 404
+    if action != "view" and not within(scope(role, permission), relation):
+        return 403
+    return ok
