@@ -34,7 +34,16 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 15000
     page_size_default: int = Field(50, ge=1, le=200)
     idempotency_ttl_hours: int = 24
-    session_max_age_s: int = 14 * 24 * 3600
+    session_max_age_s: int = 14 * 24 * 3600  # absolute web session lifetime
+    session_idle_s: int = 8 * 3600  # a web session ends after this long without a request
+    # Outgoing email (password resets, notifications). No host: sending fails clearly.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Amity <amity@localhost>"
+    smtp_timeout_s: float = 10.0
     log_level: str = "info"
 
     @model_validator(mode="after")

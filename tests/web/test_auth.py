@@ -1,4 +1,4 @@
-"""Web sign-in: signed session cookie, CSRF on every POST, redirects when signed out."""
+"""Web sign-in: server-side session cookie, CSRF on every POST, redirects when signed out."""
 
 from __future__ import annotations
 
@@ -171,15 +171,21 @@ def test_tampered_cookie_counts_as_signed_out(signed_in: TestClient) -> None:
 
 
 def test_expired_session_counts_as_signed_out(web: TestClient, web_user: User,
-                                              settings: Any, monkeypatch: Any) -> None:
-    import itsdangerous.timed
+                                              settings: Any) -> None:
+    from datetime import UTC, datetime, timedelta
 
-    real = itsdangerous.timed.TimestampSigner.get_timestamp
-    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
-                        lambda self: real(self) - settings.session_max_age_s - 60)
-    assert sign_in(web, web_user.email).status_code == 303
-    monkeypatch.undo()
-    assert web.get("/contacts").status_code == 303
+    from amity.core.clock import set_clock
+
+    start = datetime.now(UTC)
+    set_clock(lambda: start)
+    try:
+        assert sign_in(web, web_user.email).status_code == 303
+        assert web.get("/contacts").status_code == 200
+        later = start + timedelta(seconds=settings.session_max_age_s + 60)
+        set_clock(lambda: later)
+        assert web.get("/contacts").status_code == 303
+    finally:
+        set_clock(None)
 
 
 def test_cookie_is_secure_over_https(app: Any, web_user: User) -> None:

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from amity.web.routes import contacts, session, settings
+from amity.web.routes import account, contacts, session, settings
 
 router = APIRouter()
 router.include_router(session.router)
+router.include_router(account.router)
 router.include_router(contacts.router)
 router.include_router(settings.router)
 

@@ -1,0 +1,61 @@
+"""Sending email over SMTP (``AMITY_SMTP_*`` settings): one message per call, plain text.
+
+Without ``AMITY_SMTP_HOST`` sending raises ``MailNotConfigured``; a server that refuses or
+cannot be reached raises ``MailFailed``. Callers that must answer the same way whatever
+happens (password reset) catch ``MailError`` and log it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+from amity.config import Settings
+
+
+class MailError(Exception):
+    """Email could not be sent."""
+
+
+class MailNotConfigured(MailError):
+    def __init__(self) -> None:
+        super().__init__("Email is not configured: set AMITY_SMTP_HOST (and AMITY_SMTP_PORT, "
+                         "AMITY_SMTP_FROM, optionally AMITY_SMTP_USERNAME/PASSWORD)")
+
+
+class MailFailed(MailError):
+    pass
+
+
+def build_message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
+    if any(ch in to + subject for ch in "\r\n"):
+        raise MailFailed("header values must not contain line breaks")
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(body)
+    return msg
+
+
+def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
+    """Send one plain-text message through the configured SMTP server."""
+    if not settings.smtp_host:
+        raise MailNotConfigured()
+    msg = build_message(settings, to=to, subject=subject, body=body)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
+                          timeout=settings.smtp_timeout_s) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password)
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailFailed(f"Could not send email via {settings.smtp_host}:"
+                         f"{settings.smtp_port}: {exc}") from exc
