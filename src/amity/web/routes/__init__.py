@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from amity.web.routes import account, contacts, session, settings
+from amity.web.routes import account, audit, contacts, privacy, session, settings
 
 router = APIRouter()
 router.include_router(session.router)
 router.include_router(account.router)
 router.include_router(contacts.router)
 router.include_router(settings.router)
+router.include_router(privacy.router)
+router.include_router(audit.router)
 
 __all__ = ["router"]
