@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +20,9 @@ db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=Tr
 user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+privacy_app = typer.Typer(help="Personal data: export or erase one person (GDPR).",
+                          no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 err = Console(stderr=True)
 
@@ -119,6 +124,64 @@ def user_token(email: str, name: Annotated[str, typer.Option()] = "cli") -> None
             raise typer.Exit(2)
         _, plain = service.create_api_token(s, user=user, name=name)
     console.print(plain)
+
+
+def _contact_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        err.print(f"[red]{value!r} is not a contact id[/]")
+        raise typer.Exit(2) from exc
+
+
+@privacy_app.command("export")
+def privacy_export(
+    contact_id: str,
+    fmt: Annotated[str, typer.Option("--format", help="json or html")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout)")]
+    = None,
+) -> None:
+    """Export everything held about one person (audited, as the command line)."""
+    from amity.privacy import export
+
+    cid = _contact_id(contact_id)
+    if fmt not in export.FORMATS:
+        err.print("[red]--format must be json or html[/]")
+        raise typer.Exit(2)
+    with _database().transaction() as s:
+        contact = export.contact_for_export(s, cid)
+        if contact is None:
+            err.print(f"[red]No contact {cid}[/]")
+            raise typer.Exit(2)
+        _, text = export.export_contact(s, contact=contact, fmt=fmt, actor=None)
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"[green]Wrote {out}[/]")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    contact_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Erase one person's personal data everywhere; cannot be undone (audited)."""
+    from amity.privacy import erase, export
+
+    cid = _contact_id(contact_id)
+    if not yes and not typer.confirm(f"Erase all personal data of contact {cid}? "
+                                     "This cannot be undone"):
+        raise typer.Exit(1)
+    with _database().transaction() as s:
+        contact = export.contact_for_export(s, cid)
+        if contact is None:
+            err.print(f"[red]No contact {cid}[/]")
+            raise typer.Exit(2)
+        done = erase.erase_contact(s, contact=contact, confirm=str(cid), actor=None)
+    console.print(f"[green]Erased contact {cid}[/]: {done.notes_erased} notes, "
+                  f"{done.audit_entries_scrubbed} audit entries scrubbed"
+                  + (" (it was already erased)" if done.already_erased else ""))
 
 
 @app.command()
