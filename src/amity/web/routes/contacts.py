@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from amity.api.deps import AppSettings, DbSession
 from amity.auth import fields
-from amity.auth.access import Permission, access_record, can_see_sensitive, require, scoped
+from amity.auth.access import (
+    FieldForbidden,
+    Permission,
+    access_record,
+    can_see_sensitive,
+    require,
+    scoped,
+)
 from amity.auth.models import User
 from amity.contacts import queries, service
 from amity.contacts.models import LIFECYCLE_STAGES, Contact
@@ -92,7 +99,10 @@ def create_contact(request: Request, db: DbSession, user: WebUser, settings: App
     except (ValidationError, DomainError) as exc:
         db.rollback()  # we answer with a page instead of raising: nothing may be written
         status = exc.status if isinstance(exc, DomainError) else 422
-        return _new_form(request, user, form, forms.errors_from(exc), status_code=status)
+        errors = forms.errors_from(exc)
+        if isinstance(exc, FieldForbidden):  # the field may be hidden: say it above the form
+            errors = forms.FormErrors({forms.FORM_ERROR: exc.message})
+        return _new_form(request, user, form, errors, status_code=status)
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
