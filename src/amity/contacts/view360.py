@@ -5,10 +5,12 @@ A fixed number of queries whatever the size of the history (asserted by tests).
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from amity.contacts.models import Contact
+from amity.contacts.models import Contact, ContactEmail
 from amity.contacts.schemas import (
     CompanyBrief,
     Contact360,
@@ -24,12 +26,25 @@ def _first_line(text: str, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def _brief(db: Session, contact_id: uuid.UUID) -> ContactBrief | None:
+    """Id and display name of a live contact in one statement (``Contact.display_name``'s
+    rule: the name, else the first email); loading the whole record pulled its emails, phones,
+    tags and company too."""
+    first_email = (select(ContactEmail.email).where(ContactEmail.contact_id == Contact.id)
+                   .order_by(ContactEmail.position).limit(1).scalar_subquery())
+    row = db.execute(select(Contact.first_name, Contact.last_name, first_email)
+                     .where(Contact.id == contact_id, Contact.deleted_at.is_(None))).first()
+    if row is None:
+        return None
+    first, last, email = row
+    return ContactBrief(id=contact_id,
+                        display_name=f"{first} {last}".strip() or email or "(no name)")
+
+
 def contact_360(db: Session, contact: Contact, *, timeline_limit: int = 20) -> Contact360:
     referred_by = None
     if contact.referred_by_id:
-        ref = db.get(Contact, contact.referred_by_id)
-        if ref is not None and ref.deleted_at is None:
-            referred_by = ContactBrief.model_validate(ref)
+        referred_by = _brief(db, contact.referred_by_id)
     referrals = list(db.execute(
         select(Contact.id, Contact.first_name, Contact.last_name)
         .where(Contact.referred_by_id == contact.id, Contact.deleted_at.is_(None))
