@@ -184,6 +184,24 @@ def privacy_erase(
                   + (" (it was already erased)" if done.already_erased else ""))
 
 
+@user_app.command("reset-2fa")
+def user_reset_2fa(email: str) -> None:
+    """Turn off a user's two-factor sign-in (they lost their device); they can enrol again."""
+    from sqlalchemy import func, select
+
+    from amity.auth import totp
+    from amity.auth.models import User
+
+    database = _database()
+    with database.transaction() as s:
+        user = s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if user is None:
+            err.print(f"[red]No user {email}[/]")
+            raise typer.Exit(2)
+        totp.reset_totp(s, user=user, actor_id=None)
+    console.print(f"[green]Two-factor sign-in is off for {user.email}[/]")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
