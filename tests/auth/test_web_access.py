@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from amity.auth.models import User
+from amity.auth.models import User, WebSession
 from amity.auth.service import hash_password
 from amity.core.db import Database
 from tests.auth.world import World, build_world, fingerprint, make_records
@@ -92,12 +92,18 @@ def test_read_only_user_cannot_create_and_admin_sees_settings(
     roles = admin.get("/settings/roles")
     assert "support_agent" in roles.text and "Built-in" in roles.text
     token = csrf_of(users.text)
+    victim = _browser(app, database, w, "outsider")
+    assert victim.get("/contacts").status_code == 200
     r = admin.post(f"/settings/users/{w.ids['outsider']}/deactivate",
                    data={"csrf_token": token})
     assert r.status_code == 303
     with database.transaction(write=False) as s:
         outsider = s.get(User, w.ids["outsider"])
         assert outsider is not None and not outsider.is_active
+        rows = list(s.scalars(select(WebSession).where(WebSession.user_id == outsider.id)))
+        assert rows and all(row.revoked_at is not None for row in rows)
+    r = victim.get("/contacts")  # signed out at once
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
     manager = _browser(app, database, w, "manager")  # settings.view, not users.edit
     assert manager.get("/settings/roles").status_code == 200
     before = fingerprint(database)

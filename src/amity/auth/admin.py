@@ -20,6 +20,7 @@ from amity.auth.access import can_see_sensitive, forget_teams
 from amity.auth.models import Role, Team, User
 from amity.auth.permissions import ACTIONS, ENTITIES, SCOPE_RANK
 from amity.auth.service import create_user, role_named
+from amity.auth.sessions import end_user_sessions
 from amity.companies.models import Company
 from amity.contacts.models import Contact
 from amity.core import audit
@@ -191,6 +192,7 @@ def deactivate_user(db: Session, *, user: User, actor: User,
             _keep_an_admin(db, user)
         user.is_active, user.deactivated_at = False, now()
         db.flush()
+        end_user_sessions(db, user_id=user.id, reason="deactivated")  # signed out at once
         audit.record(db, actor_id=actor.id, action="deactivate", entity_type="user",
                      entity_id=user.id)
         publish(db, UserChanged(user_id=user.id, action="deactivate"))
