@@ -84,6 +84,9 @@ def test_custom_roles_validated_and_applied_on_the_next_request(
         "name": "odd", "permissions": {"boats": {"view": "all"}}}), 422, field="permissions")
     assert_problem(anon.post("/api/v1/roles", headers=root, json={
         "name": "Manager", "permissions": {}}), 422, field="name", code="role.exists")
+    assert_problem(anon.post("/api/v1/roles", headers=root, json={
+        "name": "odd", "permissions": {"fields": ["sensitive"]}}), 422,
+        field="permissions.fields")
     assert fingerprint(database) == before
     r = anon.post("/api/v1/roles", headers=root, json={
         "name": "auditor", "description": "Reads nothing yet", "permissions": {}})

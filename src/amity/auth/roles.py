@@ -38,6 +38,9 @@ def get_role(db: Session, role_id: uuid.UUID) -> Role:
 
 
 def _grid(raw: dict[str, Any], actor: User) -> dict[str, Any]:
+    if not isinstance(raw.get("fields") or {}, dict):
+        raise ValidationFailed("role.permissions", 'fields must map flags to true/false, e.g. '
+                               '{"sensitive": false}', "permissions.fields")
     try:
         grid = validate_permissions(raw)
     except ValueError as exc:
