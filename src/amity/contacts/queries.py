@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
-from amity.contacts.search import search_contact_ids
+from amity.contacts.search import search_ids_within
 from amity.core.errors import ValidationFailed
 from amity.core.pagination import Page, Sort, keyset, page_of
 from amity.core.tags import Tag
@@ -119,14 +119,14 @@ def list_contacts(db: Session, base: Select[Any], *, filters: ContactFilters, so
 def search_contacts(db: Session, base: Select[Any], *, q: str, filters: ContactFilters,
                     limit: int) -> list[Contact]:
     """The best ``limit`` matches for ``q`` (substring or typo), best first."""
-    ranked = search_contact_ids(db, q, limit=max(limit * 4, 100))
+    among = apply_filters(base, filters)
+    ranked = search_ids_within(db, among, q, limit=limit)
     if not ranked:
         return []
     # Rank order and LIMIT in SQL: only the ``limit`` contacts returned are loaded (with their
     # emails, phones, tags), not every over-fetched candidate.
     rank = case({cid: pos for pos, cid in enumerate(ranked)}, value=Contact.id)
-    stmt = apply_filters(base, filters).where(Contact.id.in_(ranked)).order_by(rank).limit(limit)
-    return list(db.scalars(stmt))
+    return list(db.scalars(among.where(Contact.id.in_(ranked)).order_by(rank).limit(limit)))
 
 
 def count_referrals(db: Session, contact_id: uuid.UUID) -> int:
