@@ -7,11 +7,14 @@ import pytest
 from tests.factories import make_company, make_contact
 
 # Observed baselines, the same on SQLite and PostgreSQL: the token lookup, the page, then one
-# selectin load each for emails, phones, tags, companies and the companies' tags.
-LIST_QUERIES = 7
-# The token, the contact and its five selectin loads (as above), the referrer's name and first
+# selectin load each for emails, phones, tags and companies (a contact's company brief has no
+# tags, so the companies' tags are not loaded).
+LIST_QUERIES = 6
+# The token, the contact and its four selectin loads (as above), the referrer's name and first
 # email (one statement), the referrals, the latest notes and their count.
-VIEW_360_QUERIES = 11
+VIEW_360_QUERIES = 10
+# The token, the page of companies and one selectin load of their tags.
+COMPANY_LIST_QUERIES = 3
 
 
 def _populate(client, n):
@@ -54,6 +57,17 @@ def test_search_queries_do_not_grow_with_results(client, queries, backend):
     many, r50 = _count(client, queries, "/api/v1/contacts", q="Counted", limit=50)
     assert len(r5["items"]) == 5 and len(r50["items"]) == 50
     assert few == many, queries.statements
+
+
+def test_company_list_queries_do_not_grow_with_page_size(client, queries):
+    for i in range(30):
+        make_company(client, name=f"Firm {i:02d}", tags=["client", f"tier {i % 3}"])
+    small, body5 = _count(client, queries, "/api/v1/companies", limit=5)
+    large, body25 = _count(client, queries, "/api/v1/companies", limit=25)
+    assert len(body5["items"]) == 5 and len(body25["items"]) == 25
+    firm = next(c for c in body25["items"] if c["name"] == "Firm 04")
+    assert firm["tags"] == ["client", "tier 1"]
+    assert small == large == COMPANY_LIST_QUERIES, queries.statements
 
 
 def _with_history(client, notes, referrals):

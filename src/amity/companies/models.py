@@ -36,6 +36,9 @@ class Company(Record, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True)
 
-    tags: Mapped[list[Tag]] = relationship(secondary=company_tags, lazy="selectin",
+    # Loaded when read (one statement) rather than with every company: a contact list loads
+    # its contacts' companies for a brief (id, name, domain) that has no tags. Lists of full
+    # companies ask for them (companies.service.list_companies: selectinload).
+    tags: Mapped[list[Tag]] = relationship(secondary=company_tags, lazy="select",
                                            order_by=Tag.key)
     parent: Mapped[Company | None] = relationship(remote_side="Company.id", lazy="raise")

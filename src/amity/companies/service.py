@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from amity.auth.models import User
 from amity.companies.models import Company
@@ -178,5 +178,6 @@ def list_companies(db: Session, base: Select[Any], *, q: str | None, industry: s
         stmt = stmt.where(Company.id.in_(select(company_tags.c.company_id).join(Tag).where(
             Tag.key == fold(tag))))
     s = SORTS[sort]
-    rows = list(db.scalars(keyset(stmt, s, Company.id, cursor, limit)))
+    stmt = keyset(stmt, s, Company.id, cursor, limit).options(selectinload(Company.tags))
+    rows = list(db.scalars(stmt))
     return page_of(rows, s, limit, key=lambda c: getattr(c, s.column.key))
