@@ -10,10 +10,13 @@ from amity.api.v1 import (
     customfields,
     notes,
     privacy,
+    roles,
+    teams,
     tokens,
     users,
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-for module in (contacts, companies, notes, customfields, users, tokens, privacy, audit):
+for module in (contacts, companies, notes, customfields, users, teams, roles, tokens, privacy,
+               audit):
     router.include_router(module.router)
