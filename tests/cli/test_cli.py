@@ -77,7 +77,7 @@ def test_demo_loads_once_and_serves(env: dict[str, str]) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(AMITY + ["serve", "--port", str(port), "--no-access-log"],
+    server = subprocess.Popen([*AMITY, "serve", "--port", str(port), "--no-access-log"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"

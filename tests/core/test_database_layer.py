@@ -73,7 +73,7 @@ def test_times_come_back_timezone_aware_utc(database: Database) -> None:
 
 def test_naive_datetimes_are_refused(database: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), database.transaction() as s:
-        s.add(AuditEntry(at=datetime(2026, 1, 1), action="x", entity_type="t",  # noqa: DTZ001
+        s.add(AuditEntry(at=datetime(2026, 1, 1), action="x", entity_type="t",
                          changes={}))
         s.flush()
     with database.transaction(write=False) as s:
