@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from amity.auth.models import Team, User, team_members
 from amity.auth.permissions import SCOPE_RANK
-from amity.core.errors import DomainError, Forbidden, NotFound
+from amity.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 
 T = TypeVar("T")
 
@@ -156,6 +156,18 @@ def check_record(db: Session, user: User, record: Any, permission: Permission,
     if permission.action != "view" and not _within(db, user, scope_for(user, permission),
                                                    record):
         raise Forbidden(f"You need the '{permission}' permission for this record")
+
+
+def check_reference(db: Session, user: User, model: type[Any], record_id: uuid.UUID | None,
+                    permission: Permission, *, field: str, code: str, message: str) -> None:
+    """A record referred to by input (company_id, referred_by_id, parent_id) must exist and be
+    visible to ``user``; otherwise the same 422 as for an unknown id, so ids do not leak."""
+    if record_id is None:
+        return
+    record = db.get(model, record_id)
+    if (record is None or getattr(record, "deleted_at", None) is not None
+            or not _within(db, user, scope_for(user, _view_of(permission)), record)):
+        raise ValidationFailed(code, message, field)
 
 
 def access_record(db: Session, user: User, model: type[T], record_id: uuid.UUID,

@@ -23,7 +23,7 @@ from amity.api.deps import (
 from amity.api.idempotency import idempotent
 from amity.api.v1.contacts import AuditRead
 from amity.auth import fields
-from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth.access import Permission, access_record, check_reference, require, scoped
 from amity.auth.models import User
 from amity.companies import service
 from amity.companies.models import Company
@@ -50,6 +50,13 @@ def _out(db: DbSession, user: User, companies: list[Company]) -> list[CompanyRea
     return fields.redact(db, user, "company", [CompanyRead.model_validate(c) for c in companies])
 
 
+def _check_parent(db: DbSession, user: User, body: CompanyCreate | CompanyUpdate) -> None:
+    if "parent_id" in body.model_fields_set:
+        check_reference(db, user, Company, body.parent_id, Permission.COMPANIES_VIEW,
+                        field="parent_id", code="company.not_found",
+                        message="No such parent company")
+
+
 @router.get("", response_model=PageOut[CompanyRead])
 def list_companies(db: DbSession, user: CurrentUser, settings: AppSettings,
                    q: Annotated[str | None, Query(max_length=200)] = None,
@@ -70,6 +77,7 @@ def create_company(body: CompanyCreate, db: DbSession, user: CurrentUser, settin
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.COMPANIES_CREATE)
     fields.check_write(db, user, "company", body, Permission.COMPANIES_CREATE)
+    _check_parent(db, user, body)
     return idempotent(db, user, idempotency_key, "/companies", body,
                       lambda: service.create_company(db, data=body, actor=user,
                                                      region=settings.default_region),
@@ -90,6 +98,7 @@ def update_company(company_id: uuid.UUID, body: CompanyUpdate, response: Respons
                    if_match: IfMatch = None) -> CompanyRead:
     c = _load(db, user, company_id, Permission.COMPANIES_EDIT)
     fields.check_write(db, user, "company", body, Permission.COMPANIES_EDIT)
+    _check_parent(db, user, body)
     c = service.update_company(db, company=c, data=body, actor=user,
                                expected_version=parse_if_match(if_match),
                                region=settings.default_region)

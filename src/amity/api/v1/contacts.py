@@ -23,8 +23,9 @@ from amity.api.deps import (
 )
 from amity.api.idempotency import idempotent
 from amity.auth import fields
-from amity.auth.access import Permission, access_record, require, scoped
+from amity.auth.access import Permission, access_record, check_reference, require, scoped
 from amity.auth.models import User
+from amity.companies.models import Company
 from amity.contacts import queries, service
 from amity.contacts.models import Contact
 from amity.contacts.schemas import (
@@ -58,6 +59,20 @@ def _load(db: DbSession, user: CurrentUser, contact_id: uuid.UUID, perm: Permiss
 def _out(db: DbSession, user: User, contact: Contact) -> ContactRead:
     """The contact as this user may see it (sensitive fields removed: ``auth.fields``)."""
     return fields.redact_one(db, user, "contact", ContactRead.model_validate(contact))
+
+
+def _check_references(db: DbSession, user: User, data: ContactCreate | ContactUpdate,
+                      prefix: str = "") -> None:
+    """Company and referrer must be records this user can see (else: as if unknown)."""
+    sent = data.model_fields_set
+    if "company_id" in sent:
+        check_reference(db, user, Company, data.company_id, Permission.COMPANIES_VIEW,
+                        field=f"{prefix}company_id", code="company.not_found",
+                        message="No such company")
+    if "referred_by_id" in sent:
+        check_reference(db, user, Contact, data.referred_by_id, Permission.CONTACTS_VIEW,
+                        field=f"{prefix}referred_by_id", code="contact.not_found",
+                        message="No such referring contact")
 
 
 def _custom_filters(request: Request) -> dict[str, str]:
@@ -120,6 +135,7 @@ def create_contact(body: ContactCreate, db: DbSession, user: CurrentUser,
                    settings: AppSettings, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.CONTACTS_CREATE)
     fields.check_write(db, user, "contact", body, Permission.CONTACTS_CREATE)
+    _check_references(db, user, body)
     return idempotent(db, user, idempotency_key, "/contacts", body,
                       lambda: service.create_contact(db, data=body, actor=user,
                                                      region=settings.default_region),
@@ -133,6 +149,8 @@ def create_contacts_bulk(body: ContactBulkCreate, db: DbSession, user: CurrentUs
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     require(user, Permission.CONTACTS_CREATE)
     fields.check_write_many(db, user, "contact", body.items, Permission.CONTACTS_CREATE)
+    for i, item in enumerate(body.items):
+        _check_references(db, user, item, prefix=f"items.{i}.")
 
     def run() -> BulkCreated:
         made = service.create_contacts_bulk(db, items=body.items, actor=user,
@@ -157,6 +175,7 @@ def update_contact(contact_id: uuid.UUID, body: ContactUpdate, response: Respons
                    if_match: IfMatch = None) -> ContactRead:
     c = _load(db, user, contact_id, Permission.CONTACTS_EDIT)
     fields.check_write(db, user, "contact", body, Permission.CONTACTS_EDIT)
+    _check_references(db, user, body)
     c = service.update_contact(db, contact=c, data=body, actor=user,
                                expected_version=parse_if_match(if_match),
                                region=settings.default_region)
