@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Select, func, literal, or_, select, text, union
+from sqlalchemy import ColumnElement, Select, func, literal, select, text, union
 from sqlalchemy.orm import Session
 
 from amity.companies.models import Company
@@ -77,24 +77,30 @@ def _search_pg(db: Session, among: Select[Any], q: str, limit: int) -> list[uuid
                   Contact.id).limit(limit))]
     if len(found) == limit:
         return found
-    db.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-               {"t": str(PG_WORD_SIMILARITY)})
-    # Two branches, so the contact branch is a BitmapOr over the trigram index: an OR with the
-    # company subquery in one WHERE cannot use any index and costs a seq scan evaluating
-    # word_similarity on every row. Migration 0002 tells the planner that <% is expensive, or
-    # it still prefers the seq scan below ~50,000 rows. The caller's conditions go into each
-    # branch (an ``id IN (hits)`` around them made PostgreSQL hash-join the whole table).
-    typo = literal(q).op("<%")(Contact.search_text) if len(q) >= 3 else literal(False)
+    # Every substring match is in ``found`` already, ranked; what follows them are the other
+    # typo-tolerant and company-name matches, by word similarity. Two branches, so the contact
+    # branch uses the trigram index: an OR with the company subquery in one WHERE cannot use
+    # any index and costs a seq scan evaluating word_similarity on every row. Migration 0002
+    # tells the planner that <% is expensive, or it still prefers the seq scan below ~50,000
+    # rows. The caller's conditions go into each branch (an ``id IN (hits)`` around them made
+    # PostgreSQL hash-join the whole table).
+    typo: ColumnElement[bool] = literal(False)
+    if len(q) >= 3:
+        db.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                   {"t": str(PG_WORD_SIMILARITY)})
+        typo = literal(q).op("<%")(Contact.search_text)
     cols = live.with_only_columns(Contact.id, Contact.search_text, Contact.sort_name)
     hits = union(
-        cols.where(or_(Contact.search_text.like(pat), typo)),
+        cols.where(typo),
         cols.join(Company, Company.id == Contact.company_id)
         .where(Company.sort_name.like(pat), Company.deleted_at.is_(None))).subquery("hits")
-    return [uuid.UUID(str(r)) for r in db.scalars(
+    # ``limit`` rows are enough: at most len(found) of them are substring matches, dropped here.
+    rest = [uuid.UUID(str(r)) for r in db.scalars(
         select(hits.c.id)
-        .order_by(hits.c.search_text.like(pat).desc(),
-                  func.word_similarity(q, hits.c.search_text).desc(), hits.c.sort_name,
+        .order_by(func.word_similarity(q, hits.c.search_text).desc(), hits.c.sort_name,
                   hits.c.id).limit(limit))]
+    seen = set(found)
+    return (found + [cid for cid in rest if cid not in seen])[:limit]
 
 
 def _fts_query(q: str) -> str:
