@@ -74,7 +74,8 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app: Any, database: Database) -> Iterator[LiveServer]:
-    user, _ = make_user(database, email="sam@example.com")
+    # an administrator: the journey below uses every field (personal notes are sensitive)
+    user, _ = make_user(database, admin=True, email="sam@example.com")
     seed = [("Grace", "Hopper", "customer", ["vip"], "grace@example.com"),
             ("Linus", "Baker", "lead", ["wholesale", "weekly"], "linus@example.org"),
             ("Margaret", "Hamilton", "opportunity", [], "margaret.hamilton@example.net")]
