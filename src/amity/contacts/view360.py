@@ -6,8 +6,10 @@ A fixed number of queries whatever the size of the history (asserted by tests).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact, ContactEmail
@@ -26,14 +28,19 @@ def _first_line(text: str, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _brief(db: Session, contact_id: uuid.UUID) -> ContactBrief | None:
+AnySelect = Select[*tuple[Any, ...]]
+ScopeContacts = Callable[[AnySelect], AnySelect]
+
+
+def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactBrief | None:
     """Id and display name of a live contact in one statement (``Contact.display_name``'s
     rule: the name, else the first email); loading the whole record pulled its emails, phones,
     tags and company too."""
     first_email = (select(ContactEmail.email).where(ContactEmail.contact_id == Contact.id)
                    .order_by(ContactEmail.position).limit(1).scalar_subquery())
-    row = db.execute(select(Contact.first_name, Contact.last_name, first_email)
-                     .where(Contact.id == contact_id, Contact.deleted_at.is_(None))).first()
+    row = db.execute(scope(select(Contact.first_name, Contact.last_name, first_email)
+                           .where(Contact.id == contact_id, Contact.deleted_at.is_(None)))
+                     ).first()
     if row is None:
         return None
     first, last, email = row
@@ -41,14 +48,17 @@ def _brief(db: Session, contact_id: uuid.UUID) -> ContactBrief | None:
                         display_name=f"{first} {last}".strip() or email or "(no name)")
 
 
-def contact_360(db: Session, contact: Contact, *, timeline_limit: int = 20) -> Contact360:
+def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContacts,
+                timeline_limit: int = 20) -> Contact360:
+    """``visible_contacts`` restricts a select on contacts to those the reader may see (the
+    access layer's ``scoped``): the referrer and referrals are shown only within it."""
     referred_by = None
     if contact.referred_by_id:
-        referred_by = _brief(db, contact.referred_by_id)
-    referrals = list(db.execute(
+        referred_by = _brief(db, contact.referred_by_id, visible_contacts)
+    referrals = list(db.execute(visible_contacts(
         select(Contact.id, Contact.first_name, Contact.last_name)
         .where(Contact.referred_by_id == contact.id, Contact.deleted_at.is_(None))
-        .order_by(Contact.sort_name).limit(50)))
+        .order_by(Contact.sort_name).limit(50))))
     notes, notes_count = latest_notes(db, entity_type="contact", entity_id=contact.id,
                                       limit=timeline_limit)
     timeline = [TimelineItem(kind="note", id=n.id, occurred_at=n.created_at,

@@ -203,7 +203,9 @@ def restore_contact(contact_id: uuid.UUID, db: DbSession, user: CurrentUser) -> 
 def get_contact_360(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
                     timeline_limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Contact360:
     c = _load(db, user, contact_id, Permission.CONTACTS_VIEW)
-    view = contact_360(db, c, timeline_limit=timeline_limit)
+    view = contact_360(db, c, timeline_limit=timeline_limit,
+                       visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
+                                                            Permission.CONTACTS_VIEW))
     return view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
                                                                  view.contact)})
 
