@@ -98,8 +98,8 @@ def _set_channels(c: Contact, data: ContactCreate | ContactUpdate, fields: set[s
 
 def _apply(db: Session, c: Contact, data: ContactCreate | ContactUpdate, fields: set[str],
            region: str) -> None:
-    # Tags first, with autoflush: in a bulk create the tags made for earlier items are still
-    # pending and the lookup must flush them to find them (or it makes a duplicate tag).
+    # Tags first, outside the no-autoflush block: get_or_create_tags remembers the tags this
+    # session already resolved (so a bulk create reuses them without flushing) and may query.
     tags = get_or_create_tags(db, data.tags or []) if "tags" in fields else None
     # Then no autoflush while the new values are unchecked: a lookup made while validating
     # (custom field definitions, references) must not flush a dangling company_id and turn a
