@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,15 +16,9 @@ from amity.core.clock import set_clock
 from amity.core.db import Database
 from amity.web.auth import COOKIE_NAME
 from tests.conftest import make_user
+from tests.web.conftest import PASSWORD, csrf_of
 
-PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
+__all__ = ["PASSWORD", "csrf_of"]
 
 
 def sign_in(web: TestClient, email: str, password: str = PASSWORD, next: str = "/contacts"
