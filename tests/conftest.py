@@ -70,12 +70,26 @@ def pg_database_url(worker_id: str) -> Iterator[str]:
     admin.dispose()
 
 
+# Rows the migrations seed (the default pipeline, its stages, lost reasons): a SQLite test
+# starts from a copy of the migrated template and so has them; PostgreSQL tests get them back
+# after each truncation, so both databases start every test from the same state.
+SEEDED_TABLES = ("pipelines", "stages", "lost_reasons")
+_seed_rows: dict[str, list[dict[str, Any]]] = {}
+
+
 def _truncate_all(database: Database) -> None:
-    """Empty every table but the seeded built-in roles (a migrated database has them)."""
+    """Empty every table but the seeded built-in roles, then restore the other seeded rows."""
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "roles")
     with database.engine.begin() as conn:
+        if not _seed_rows:
+            for name in SEEDED_TABLES:
+                table = Base.metadata.tables[name]
+                _seed_rows[name] = [dict(r._mapping) for r in conn.execute(table.select())]
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("DELETE FROM roles WHERE builtin IS NOT TRUE"))
+        for name in SEEDED_TABLES:
+            if _seed_rows[name]:
+                conn.execute(Base.metadata.tables[name].insert(), _seed_rows[name])
 
 
 @pytest.fixture(params=BACKENDS)

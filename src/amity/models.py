@@ -1,5 +1,6 @@
 """Imports every model so the metadata is complete (Alembic, tests, create_all)."""
 
+from amity.activities.models import Task
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -9,6 +10,7 @@ from amity.auth.models import (
     User,
     WebSession,
 )
+from amity.commerce.models import ExchangeRate, Order, OrderLine, Product
 from amity.companies.models import Company
 from amity.contacts.models import Contact, ContactConsent, ContactEmail, ContactPhone
 from amity.core.audit import AuditEntry
@@ -17,6 +19,15 @@ from amity.core.db import Base
 from amity.core.events import EventRecord
 from amity.core.idempotency import IdempotencyRecord
 from amity.core.tags import Tag
+from amity.deals.models import (
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageChange,
+    LostReason,
+    Pipeline,
+    Stage,
+)
 from amity.notes.models import Note
 
 __all__ = [
@@ -29,13 +40,25 @@ __all__ = [
     "ContactEmail",
     "ContactPhone",
     "CustomFieldDefinition",
+    "Deal",
+    "DealContact",
+    "DealLine",
+    "DealStageChange",
     "EventRecord",
+    "ExchangeRate",
     "IdempotencyRecord",
     "LoginAttempt",
+    "LostReason",
     "Note",
+    "Order",
+    "OrderLine",
     "PasswordResetToken",
+    "Pipeline",
+    "Product",
     "Role",
+    "Stage",
     "Tag",
+    "Task",
     "Team",
     "User",
     "WebSession",

@@ -1,37 +1,25 @@
 """The permission matrix: one entry per API operation (method, path) saying which permission
 it needs, whether it concerns one record (so ownership matters), what success looks like, and
-which body it sends. ``test_matrix`` fails when an operation has no entry here.
+which body it sends. ``test_matrix`` fails when an operation has no entry here. Each domain
+keeps its entries in its own ``matrix_<domain>.py``.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from tests.auth.matrix_base import (
+    ANY,
+    CATALOGUE_READ,
+    ROLES_READ,
+    TEAMS_MANAGE,
+    Op,
+    _hex,
+    _json,
+)
+from tests.auth.matrix_commerce import COMMERCE
+from tests.auth.matrix_deals import DEALS, PIPELINES
+from tests.auth.matrix_forecast import FORECAST
 
-ANY = "any"  # every signed-in user (their own things: /users/me, /tokens)
-TEAMS_MANAGE = "teams.manage"  # settings.edit or users.edit
-ROLES_READ = "roles.read"  # users.view or settings.view
-
-
-def _hex() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-@dataclass(frozen=True)
-class Op:
-    perm: str  # "contacts.edit", ANY, TEAMS_MANAGE, ROLES_READ
-    ok: int
-    record: bool = False  # about one contact/company/note: checked per owner relation
-    body: Callable[[dict[str, Any]], Any] | None = None  # ids -> JSON body
-    deleted: bool = False  # the target record is soft-deleted first (restore)
-    inactive_user: bool = False  # the target user is deactivated first (reactivate)
-    admin_only: bool = False  # on top of the permission, only administrators (erasure)
-
-
-def _json(value: Any) -> Callable[[dict[str, Any]], Any]:
-    return lambda ids: value
+__all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
 
 
 MATRIX: dict[tuple[str, str], Op] = {
@@ -115,6 +103,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/roles/{role_id}"): Op("settings.edit", 200,
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
+    **DEALS, **PIPELINES, **FORECAST, **COMMERCE,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),

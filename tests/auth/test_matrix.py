@@ -4,6 +4,7 @@ themselves, a teammate and a user of another team; a denied write changes nothin
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,11 +12,13 @@ from sqlalchemy import update
 
 from amity.auth import service as auth
 from amity.auth.models import Role, Team, User
+from amity.commerce.models import ExchangeRate, Order, Product
 from amity.companies.models import Company
 from amity.contacts.models import Contact
 from amity.core.clock import now
 from amity.core.db import Database
-from tests.auth.matrix import ANY, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
+from amity.deals.models import Deal, LostReason, Pipeline, Stage
+from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
 from tests.auth.world import (
     RELATIONS,
     ROLES,
@@ -55,7 +58,8 @@ def _url(path: str, ids: dict[str, Any]) -> str:
 def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) -> None:
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
-                                     "team_id", "role_id", "token_id")}
+                                     "team_id", "role_id", "token_id", *SETTINGS_IDS,
+                                     "deal_id", "order_id")}
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)
@@ -65,11 +69,46 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     assert fingerprint(database) == before
 
 
+SETTINGS_IDS = ("pipeline_id", "stage_id", "lost_reason_id", "product_id", "rate_id")
+
+
+def _settings_targets(s: Any, path: str) -> dict[str, Any]:
+    """Fresh pipeline (with an open and a won stage), lost reason, product, exchange rate."""
+    ids: dict[str, Any] = {}
+    if "{pipeline_id}" in path or "{stage_id}" in path:
+        p = Pipeline(name=f"Pipeline {uuid.uuid4().hex[:8]}", position=9)
+        p.stages = [Stage(name="Open", position=0, kind="open", probability=20),
+                    Stage(name="Won", position=1, kind="won", probability=100,
+                          forecast_category="closed")]
+        s.add(p)
+        s.flush()
+        ids["pipeline_id"], ids["stage_id"] = p.id, p.stages[0].id
+    if "{lost_reason_id}" in path:
+        reason = LostReason(name=f"Reason {uuid.uuid4().hex[:8]}")
+        s.add(reason)
+        s.flush()
+        ids["lost_reason_id"] = reason.id
+    if "{product_id}" in path:
+        product = Product(sku=f"SKU-{uuid.uuid4().hex[:8]}", name="Product", sort_name="product",
+                          price=Decimal("9.99"), currency="EUR", custom_fields={})
+        s.add(product)
+        s.flush()
+        ids["product_id"] = product.id
+    if "{rate_id}" in path:
+        rate = ExchangeRate(currency="USD", rate=Decimal("0.9"),
+                            valid_from=now().date().replace(year=2000 + uuid.uuid4().int % 90))
+        s.add(rate)
+        s.flush()
+        ids["rate_id"] = rate.id
+    return ids
+
+
 def _extra_targets(database: Database, world: World, actor_role: str, path: str,
                    op: Op) -> dict[str, Any]:
     """Fresh users, teams, roles and tokens for the operations about one of them."""
     ids: dict[str, Any] = {"root": world.ids["root"]}
     with database.transaction() as s:
+        ids.update(_settings_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
                                       name="Target", role="sales_rep")
@@ -100,18 +139,19 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
 
 def _soft_delete(database: Database, ids: dict[str, Any]) -> None:
     with database.transaction() as s:
-        s.execute(update(Contact).where(Contact.id == ids["contact_id"]).values(
-            deleted_at=now()))
-        s.execute(update(Company).where(Company.id == ids["company_id"]).values(
-            deleted_at=now()))
+        for model, key in ((Contact, "contact_id"), (Company, "company_id"), (Deal, "deal_id"),
+                           (Order, "order_id"), (Product, "product_id")):
+            if key in ids:
+                s.execute(update(model).where(model.id == ids[key]).values(deleted_at=now()))
 
 
 def _expect(role: str, op: Op, relation: str | None) -> int:
     if op.perm == ANY:
         return op.ok
-    if op.perm in (TEAMS_MANAGE, ROLES_READ):
-        either = ("settings.edit", "users.edit") if op.perm == TEAMS_MANAGE else (
-            "users.view", "settings.view")
+    if op.perm in (TEAMS_MANAGE, ROLES_READ, CATALOGUE_READ):
+        either = {TEAMS_MANAGE: ("settings.edit", "users.edit"),
+                  ROLES_READ: ("users.view", "settings.view"),
+                  CATALOGUE_READ: ("deals.view", "orders.view")}[op.perm]
         return op.ok if any(scope(role, p) != "none" for p in either) else 403
     want = expected(role, op.perm, relation if op.record else None, op.ok)
     return 403 if op.admin_only and want == op.ok and role != "admin" else want

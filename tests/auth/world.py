@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
+from amity.activities.models import Task
 from amity.auth import service as auth
 from amity.auth.models import ApiToken, Role, Team, User, team_members
 from amity.auth.permissions import BUILTIN_ROLES
+from amity.commerce.models import ExchangeRate, Order, OrderLine, Product
 from amity.companies import service as companies
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate
@@ -26,6 +29,15 @@ from amity.core.audit import AuditEntry
 from amity.core.customfields import CustomFieldDefinition
 from amity.core.db import Database
 from amity.core.events import EventRecord
+from amity.deals.models import (
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageChange,
+    LostReason,
+    Pipeline,
+    Stage,
+)
 from amity.notes import service as notes
 from amity.notes.models import Note
 from amity.notes.schemas import NoteCreate
@@ -88,8 +100,35 @@ def make_records(database: Database, owner_id: uuid.UUID) -> dict[str, uuid.UUID
                            data=NoteCreate(body="a note"), actor=owner)
         cn = notes.add_note(s, entity_type="company", entity_id=co.id,
                             data=NoteCreate(body="a company note"), actor=owner)
+        deal, order = _deal_and_order(s, owner_id, c.id, co.id)
         return {"contact_id": c.id, "company_id": co.id, "note_id": n.id,
-                "company_note_id": cn.id}
+                "company_note_id": cn.id, "deal_id": deal, "order_id": order}
+
+
+def _deal_and_order(s: Any, owner_id: uuid.UUID, contact_id: uuid.UUID,
+                    company_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """An open deal in the default pipeline's first stage and an order with one line, written
+    as rows (what the services would store) so the world does not depend on them."""
+    pipeline = s.scalar(select(Pipeline).where(Pipeline.is_default.is_(True)))
+    stage = pipeline.stages[0]
+    deal = Deal(id=uuid.uuid4(), name=f"Deal {uuid.uuid4().hex[:6]}", sort_name="deal",
+                amount=Decimal("1000.00"), currency="EUR", pipeline_id=pipeline.id,
+                stage_id=stage.id, probability=stage.probability, status="open",
+                contact_id=contact_id, company_id=company_id, owner_id=owner_id,
+                custom_fields={})
+    s.add(deal)
+    s.flush()
+    s.add(DealStageChange(deal_id=deal.id, from_stage_id=None, to_stage_id=stage.id,
+                          from_pipeline_id=None, to_pipeline_id=pipeline.id,
+                          actor_id=owner_id))
+    order = Order(id=uuid.uuid4(), contact_id=contact_id, company_id=company_id,
+                  currency="EUR", subtotal=Decimal("20.00"), total=Decimal("20.00"),
+                  owner_id=owner_id, custom_fields={}, channel="store", status="placed",
+                  lines=[OrderLine(description="Croissant", quantity=Decimal("10"),
+                                   unit_price=Decimal("2.00"), total=Decimal("20.00"))])
+    s.add(order)
+    s.flush()
+    return deal.id, order.id
 
 
 def fingerprint(database: Database) -> dict[str, Any]:
@@ -97,16 +136,18 @@ def fingerprint(database: Database) -> dict[str, Any]:
     with database.transaction(write=False) as s:
         out: dict[str, Any] = {}
         for model in (Contact, Company, Note, AuditEntry, EventRecord, User, Team, Role,
-                      CustomFieldDefinition, ApiToken, ContactConsent):
+                      CustomFieldDefinition, ApiToken, ContactConsent, Deal, DealContact,
+                      DealLine, DealStageChange, Pipeline, Stage, LostReason, Product, Order,
+                      OrderLine, ExchangeRate, Task):
             out[model.__tablename__] = int(s.scalar(select(func.count()).select_from(model))
                                            or 0)
         out["team_members"] = sorted((str(r[0]), str(r[1])) for r in s.execute(
             select(team_members.c.team_id, team_members.c.user_id)))
-        for model in (Contact, Company, Note):
+        for model in (Contact, Company, Note, Deal, Order, Product, Pipeline, Stage):
             out[f"{model.__tablename__}.rows"] = sorted(
                 (str(r[0]), r[1], str(r[2]), str(r[3])) for r in s.execute(
                     select(model.id, model.version, getattr(model, "owner_id", model.id),
-                           model.deleted_at)))
+                           getattr(model, "deleted_at", None) or model.archived_at)))
         out["users.rows"] = sorted((str(u.id), u.name, u.is_active, str(u.role_id), u.is_admin)
                                    for u in s.scalars(select(User)))
         out["roles.rows"] = sorted((r.name, str(r.permissions)) for r in s.scalars(select(Role)))

@@ -43,6 +43,21 @@ class Permission(enum.StrEnum):
     COMPANIES_EDIT = "companies.edit"
     COMPANIES_DELETE = "companies.delete"
     COMPANIES_EXPORT = "companies.export"
+    DEALS_VIEW = "deals.view"
+    DEALS_CREATE = "deals.create"
+    DEALS_EDIT = "deals.edit"
+    DEALS_DELETE = "deals.delete"
+    DEALS_EXPORT = "deals.export"
+    ORDERS_VIEW = "orders.view"
+    ORDERS_CREATE = "orders.create"
+    ORDERS_EDIT = "orders.edit"
+    ORDERS_DELETE = "orders.delete"
+    ORDERS_EXPORT = "orders.export"
+    TICKETS_VIEW = "tickets.view"
+    TICKETS_CREATE = "tickets.create"
+    TICKETS_EDIT = "tickets.edit"
+    TICKETS_DELETE = "tickets.delete"
+    TICKETS_EXPORT = "tickets.export"
     REPORTS_VIEW = "reports.view"
     SETTINGS_VIEW = "settings.view"
     SETTINGS_MANAGE = "settings.edit"
@@ -115,6 +130,14 @@ def _within(db: Session, user: User, scope: str, record: Any) -> bool:
     if scope == "own":
         return owner == user.id
     return owner is None or owner in team_user_ids(db, user)
+
+
+def require_any(user: User, *permissions: Permission) -> None:
+    """Raise 403 unless the user holds at least one of the permissions in some scope (shared
+    reference data such as the product catalogue, read by sales and by service alike)."""
+    if all(scope_for(user, p) == "none" for p in permissions):
+        names = "' or '".join(permissions)
+        raise Forbidden(f"You need the '{names}' permission")
 
 
 def require(user: User, permission: Permission) -> None:

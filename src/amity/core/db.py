@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Engine,
@@ -59,6 +60,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Fixed(TypeDecorator[Decimal]):
+    """An exact decimal with ``scale`` places, stored as a scaled 64-bit integer.
+
+    SQLite has no decimal type (its NUMERIC is a float), so money and quantities are kept as
+    integers of the smallest unit on both databases: ``SUM`` stays exact, 0.10 + 0.20 is 0.30,
+    and PostgreSQL's integer aggregates are faster than numeric ones. A value with more places
+    than the scale is refused rather than rounded silently (services round explicitly).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int = 2) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(self.scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)).scaleb(-self.scale)
 
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")

@@ -8,8 +8,13 @@ from amity.api.v1 import (
     companies,
     contacts,
     customfields,
+    deals,
+    forecast,
     notes,
+    orders,
+    pipelines,
     privacy,
+    products,
     roles,
     teams,
     tokens,
@@ -17,6 +22,6 @@ from amity.api.v1 import (
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-for module in (contacts, companies, notes, customfields, users, teams, roles, tokens, privacy,
-               audit):
+for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
+               customfields, users, teams, roles, tokens, privacy, audit):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Interactions on every channel, tasks and reminders, and the merged customer timeline."""

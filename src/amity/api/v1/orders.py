@@ -1,0 +1,7 @@
+"""/orders: purchases of contacts and companies, with their lines."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/orders", tags=["orders"])

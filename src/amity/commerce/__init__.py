@@ -1,0 +1,1 @@
+"""The product catalogue, orders and their lines, exchange rates, purchase history."""

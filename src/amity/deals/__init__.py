@@ -1,0 +1,1 @@
+"""Sales pipelines, their stages, deals moving through them, stage history, forecasts."""
