@@ -18,6 +18,7 @@ from tests.auth.matrix_base import (
 from tests.auth.matrix_commerce import COMMERCE
 from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
+from tests.auth.matrix_jobs import JOBS
 
 __all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
 
@@ -103,7 +104,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/roles/{role_id}"): Op("settings.edit", 200,
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
-    **DEALS, **PIPELINES, **FORECAST, **COMMERCE,
+    **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),
