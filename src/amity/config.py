@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     smtp_from: str = "Amity <amity@localhost>"
     smtp_timeout_s: float = 10.0
     log_level: str = "info"
+    # Background jobs. `amity serve` runs this many worker threads in-process (0 = none: run
+    # `amity worker` processes instead, on any machine sharing the PostgreSQL database).
+    embedded_workers: int = Field(1, ge=0, le=64)
+    jobs_lease_s: float = Field(60.0, gt=0)  # a claimed job is re-run if not renewed in time
+    jobs_poll_interval_s: float = Field(0.5, gt=0)  # idle workers look for jobs this often
+    jobs_dispatch_interval_s: float = Field(0.2, gt=0)  # and for new events this often
+    jobs_backoff_base_s: float = Field(5.0, gt=0)  # first retry after ~this, doubling
+    jobs_backoff_max_s: float = Field(3600.0, gt=0)
+    jobs_retention_days: int = Field(7, ge=1)  # done jobs are purged after this
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
