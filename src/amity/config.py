@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     default_region: str = "US"  # phone numbers without a country code are read in this region
     default_currency: str = "USD"
+    # Exchange rates are quoted in this currency (units of it per unit of another); without
+    # it no rates can be entered and totals are given per currency only.
+    base_currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     db_pool_size: int = 10
     db_max_overflow: int = 10
     sqlite_busy_timeout_ms: int = 15000
