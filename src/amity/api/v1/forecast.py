@@ -35,7 +35,7 @@ def get_forecast(db: DbSession, user: CurrentUser, settings: AppSettings,
     require(user, Permission.DEALS_VIEW)
     return forecast.forecast(
         db, q, visible=lambda stmt: scoped(db, stmt, user, Deal, Permission.DEALS_VIEW),
-        base_currency=getattr(settings, "base_currency", None))
+        base_currency=settings.base_currency)
 
 
 @router.get("/sales-stats", response_model=stats.SalesStats,
