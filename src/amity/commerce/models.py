@@ -44,6 +44,7 @@ class Order(Record, Base):
     __table_args__ = (
         Index("ix_orders_contact_date", "contact_id", "ordered_at"),
         Index("ix_orders_company_date", "company_id", "ordered_at"),
+        Index("ix_orders_total", "total", "id"),  # the list's sort by total (keyset)
         UniqueConstraint("external_ref"),
         UniqueConstraint("deal_id"),
     )

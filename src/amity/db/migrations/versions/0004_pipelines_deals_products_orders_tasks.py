@@ -289,6 +289,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_orders_ordered_at'), 'orders', ['ordered_at'], unique=False)
     op.create_index(op.f('ix_orders_owner_id'), 'orders', ['owner_id'], unique=False)
     op.create_index(op.f('ix_orders_status'), 'orders', ['status'], unique=False)
+    op.create_index('ix_orders_total', 'orders', ['total', 'id'], unique=False)
     op.create_index(op.f('ix_orders_updated_at'), 'orders', ['updated_at'], unique=False)
     op.create_table('tasks',
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -365,6 +366,7 @@ def downgrade() -> None:
     op.drop_index('ix_tasks_assignee_due', table_name='tasks')
     op.drop_table('tasks')
     op.drop_index(op.f('ix_orders_updated_at'), table_name='orders')
+    op.drop_index('ix_orders_total', table_name='orders')
     op.drop_index(op.f('ix_orders_status'), table_name='orders')
     op.drop_index(op.f('ix_orders_owner_id'), table_name='orders')
     op.drop_index(op.f('ix_orders_ordered_at'), table_name='orders')
