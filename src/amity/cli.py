@@ -41,10 +41,10 @@ def main_callback(
     """Amity CRM."""
 
 
-def _database() -> Database:
+def _database(pool: int = 2) -> Database:
 
     s = get_settings()
-    return Database(make_engine(s.database_url, pool_size=2, max_overflow=2,
+    return Database(make_engine(s.database_url, pool_size=pool, max_overflow=2,
                                 busy_timeout_ms=s.sqlite_busy_timeout_ms))
 
 
@@ -215,11 +215,71 @@ def serve(
 
     from amity.db import upgrade
 
-    upgrade(get_settings().database_url)
+    settings = get_settings()
+    upgrade(settings.database_url)
     console.print(f"Amity {__version__} on [bold]http://{host}:{port}[/] "
                   f"(API docs: http://{host}:{port}/api/v1/docs)")
-    uvicorn.run("amity.app:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, access_log=access_log, log_level=get_settings().log_level)
+    embedded = None
+    if settings.embedded_workers:  # background jobs in this process (AMITY_EMBEDDED_WORKERS=0)
+        import signal
+
+        from amity.jobs.worker import Worker
+
+        embedded = Worker(_database(pool=settings.embedded_workers + 3), settings,
+                          concurrency=settings.embedded_workers)
+        embedded.start()
+        # uvicorn re-raises the SIGTERM it handled once it has shut down: finish jobs then.
+        signal.signal(signal.SIGTERM, lambda *_: embedded.stop_soon() if embedded else None)
+    try:
+        uvicorn.run("amity.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, reload=reload, access_log=access_log,
+                    log_level=settings.log_level)
+    finally:
+        if embedded is not None:
+            embedded.stop()  # finishes the jobs in hand
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once")] = 2,
+    burst: Annotated[bool, typer.Option("--burst", help="Run what is due, then exit")] = False,
+) -> None:
+    """Run background jobs (any number of workers may share a PostgreSQL database).
+
+    SIGTERM or Ctrl-C stops claiming and lets the jobs in hand finish; a second one exits at
+    once (those jobs run again elsewhere when their lease expires).
+    """
+    import logging
+    import os
+    import signal
+
+    from amity.db import is_current
+    from amity.jobs.worker import Worker, run_until_idle
+
+    settings = get_settings()
+    database = _database(pool=concurrency + 3)
+    if not is_current(database.engine, settings.database_url):
+        err.print("[red]The database schema is not up to date: run `amity db upgrade` "
+                  "first[/]")
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if burst:
+        ran = run_until_idle(database, settings)
+        console.print(f"Ran {ran} job(s)")
+        return
+    w = Worker(database, settings, concurrency=concurrency)
+
+    def _stop(signum: int, _frame: object) -> None:
+        if w.stopping:
+            os._exit(130)
+        w.stop_soon()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    w.start()
+    w.wait()
+    w.stop()
 
 
 @app.command()

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     jobs_backoff_base_s: float = Field(5.0, gt=0)  # first retry after ~this, doubling
     jobs_backoff_max_s: float = Field(3600.0, gt=0)
     jobs_retention_days: int = Field(7, ge=1)  # done jobs are purged after this
+    jobs_modules: str = ""  # comma-separated extra modules whose @job handlers workers load
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -28,6 +28,7 @@ from amity.deals.models import (
     Pipeline,
     Stage,
 )
+from amity.jobs.models import Job, JobEffect, ScheduleRun
 from amity.notes.models import Note
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "EventRecord",
     "ExchangeRate",
     "IdempotencyRecord",
+    "Job",
+    "JobEffect",
     "LoginAttempt",
     "LostReason",
     "Note",
@@ -56,6 +59,7 @@ __all__ = [
     "Pipeline",
     "Product",
     "Role",
+    "ScheduleRun",
     "Stage",
     "Tag",
     "Task",

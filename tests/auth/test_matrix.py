@@ -18,6 +18,7 @@ from amity.contacts.models import Contact
 from amity.core.clock import now
 from amity.core.db import Database
 from amity.deals.models import Deal, LostReason, Pipeline, Stage
+from amity.jobs.models import Job
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
 from tests.auth.world import (
     RELATIONS,
@@ -59,7 +60,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
                                      "team_id", "role_id", "token_id", *SETTINGS_IDS,
-                                     "deal_id", "order_id")}
+                                     "deal_id", "order_id", "job_id")}
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)
@@ -94,6 +95,12 @@ def _settings_targets(s: Any, path: str) -> dict[str, Any]:
         s.add(product)
         s.flush()
         ids["product_id"] = product.id
+    if "{job_id}" in path:
+        job = Job(kind="maintenance.purge", payload={}, status="dead", run_at=now(),
+                  attempts=3, max_attempts=3, last_error="boom")
+        s.add(job)
+        s.flush()
+        ids["job_id"] = job.id
     if "{rate_id}" in path:
         rate = ExchangeRate(currency="USD", rate=Decimal("0.9"),
                             valid_from=now().date().replace(year=2000 + uuid.uuid4().int % 90))

@@ -2,14 +2,16 @@
 
 Rules: 10 to 500 characters, not the user's email (or its local part) or name, and not one of
 the most common passwords (``data/common-passwords.txt``). Hashes are argon2id. A reset token is
-256 random bits, stored as its sha256, valid for an hour and once. Changing or resetting a
-password ends every web session of the user.
+HMAC-SHA256(secret key, the reset row's random id), stored as its sha256, valid for an hour and
+once; the job that emails it computes it again, so the token is never stored anywhere.
+Changing or resetting a password ends every web session of the user.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
+import hmac
 import uuid
 from datetime import timedelta
 from functools import lru_cache
@@ -98,10 +100,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_reset_token(db: Session, *, email: str) -> tuple[User, str] | None:
+def reset_token_text(secret: str, token_id: uuid.UUID) -> str:
+    """The token mailed for reset row ``token_id`` (256 bits, URL-safe)."""
+    mac = hmac.new(secret.encode(), b"amity-password-reset:" + token_id.bytes, hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def create_reset_token(db: Session, *, email: str,
+                       secret: str) -> tuple[User, PasswordResetToken] | None:
     """A single-use reset token for the active user with this email (None if there is none).
 
-    Older unused tokens of the user are spent, so only the latest link works.
+    Older unused tokens of the user are spent, so only the latest link works. The link's
+    token is ``reset_token_text(secret, row.id)``.
     """
     user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None or not user.is_active:
@@ -110,14 +120,16 @@ def create_reset_token(db: Session, *, email: str) -> tuple[User, str] | None:
     db.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                 PasswordResetToken.used_at.is_(None))
                .values(used_at=at))
-    plain = secrets.token_urlsafe(32)
-    db.add(PasswordResetToken(user_id=user.id, token_hash=_digest(plain), created_at=at,
-                              expires_at=at + RESET_TTL))
+    row_id = uuid.uuid4()
+    row = PasswordResetToken(id=row_id, user_id=user.id, created_at=at,
+                             token_hash=_digest(reset_token_text(secret, row_id)),
+                             expires_at=at + RESET_TTL)
+    db.add(row)
     db.execute(delete(PasswordResetToken).where(
         PasswordResetToken.expires_at < at - timedelta(days=7)))
     audit.record(db, actor_id=None, action="password_reset_requested", entity_type="user",
                  entity_id=user.id)
-    return user, plain
+    return user, row
 
 
 def valid_reset_token(db: Session, plain: str) -> PasswordResetToken | None:

@@ -10,6 +10,7 @@ from amity.api.v1 import (
     customfields,
     deals,
     forecast,
+    jobs,
     notes,
     orders,
     pipelines,
@@ -23,5 +24,5 @@ from amity.api.v1 import (
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
-               customfields, users, teams, roles, tokens, privacy, audit):
+               customfields, users, teams, roles, tokens, privacy, audit, jobs):
     router.include_router(module.router)

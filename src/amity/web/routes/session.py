@@ -13,16 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from amity.api.deps import AppSettings, DbSession
 from amity.auth import passwords, ratelimit, totp
 from amity.auth.models import User
 from amity.auth.service import authenticate_password
-from amity.config import Settings
 from amity.core import audit
 from amity.core.errors import ValidationFailed
-from amity.core.mail import MailError, send_mail
+from amity.jobs import accounts
 from amity.web.auth import (
     CsrfChecked,
     client_ip,
@@ -143,17 +141,6 @@ def logout(request: Request, db: DbSession) -> Response:
     return save_session(request, RedirectResponse("/login", status_code=303))
 
 
-def _send_reset_mail(settings: Settings, to: str, link: str) -> None:
-    body = ("Someone (hopefully you) asked to reset your Amity password.\n\n"
-            f"Set a new password here within the hour:\n{link}\n\n"
-            "The link works once. If you did not ask, ignore this message: your password "
-            "stays as it is.\n")
-    try:
-        send_mail(settings, to=to, subject="Reset your Amity password", body=body)
-    except MailError as exc:
-        log.warning("password reset email to a user was not sent: %s", exc)
-
-
 @router.get("/password/forgot")
 def forgot_page(request: Request) -> Response:
     return render(request, "account/forgot.html", {"sent": False, "email": "", "error": None})
@@ -168,13 +155,11 @@ def forgot(request: Request, db: DbSession, settings: AppSettings, email: Email 
             db, email=email, ip=client_ip(request))
     except ratelimit.TooManyAttempts as exc:
         return _locked(request, "account/forgot.html", exc, {**context, "sent": False})
-    issued = passwords.create_reset_token(db, email=email) if allowed else None
-    response = render(request, "account/forgot.html", {**context, "error": None})
-    if issued is not None:
-        user, token = issued
-        link = f"{settings.base_url.rstrip('/')}/password/reset?token={token}"
-        response.background = BackgroundTask(_send_reset_mail, settings, user.email, link)
-    return response
+    issued = (passwords.create_reset_token(db, email=email, secret=settings.secret_key)
+              if allowed else None)
+    if issued is not None:  # a job mails the link after commit; no SMTP wait here
+        accounts.enqueue_reset_mail(db, token=issued[1])
+    return render(request, "account/forgot.html", {**context, "error": None})
 
 
 @router.get("/password/reset")

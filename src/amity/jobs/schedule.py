@@ -1,0 +1,103 @@
+"""The one cron table (``SCHEDULES``) and the tick that enqueues each slot once.
+
+A schedule runs every ``every`` (slots aligned on the Unix epoch, so every worker agrees on
+them) or daily at ``daily_at`` (UTC). Every worker ticks; the first to reach a slot inserts
+``schedule_runs(name, slot)`` and enqueues the job in the same transaction; the unique key
+turns everyone else's insert into a no-op. Slots missed while no worker ran are not caught up:
+only the current slot runs (the jobs here are all "bring things up to date" work).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from amity.core.clock import now
+from amity.core.db import Database
+from amity.jobs import queue
+from amity.jobs.models import ScheduleRun
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    kind: str
+    every: timedelta | None = None
+    daily_at: time | None = None  # UTC
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.every is None) == (self.daily_at is None):
+            raise ValueError(f"schedule {self.name}: give either every or daily_at")
+        if self.every is not None and self.every < timedelta(seconds=1):
+            raise ValueError(f"schedule {self.name}: every must be at least a second")
+
+    def slot(self, at: datetime) -> datetime:
+        """The start of the slot ``at`` falls in."""
+        if self.every is not None:
+            step = self.every.total_seconds()
+            n = int((at - EPOCH).total_seconds() // step)
+            return EPOCH + timedelta(seconds=n * step)
+        assert self.daily_at is not None
+        today = datetime.combine(at.astimezone(UTC).date(), self.daily_at, tzinfo=UTC)
+        return today if at >= today else today - timedelta(days=1)
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("maintenance.purge", "maintenance.purge", every=timedelta(hours=1)),
+)
+
+
+class Scheduler:
+    """Remembers the last slot it saw per schedule so an idle tick costs no query."""
+
+    def __init__(self, database: Database, schedules: tuple[Schedule, ...] = SCHEDULES) -> None:
+        self.database = database
+        self.schedules = schedules
+        self._seen: dict[str, datetime] = {}
+
+    def tick(self) -> list[str]:
+        """Enqueue every schedule whose current slot nobody has run; returns their names."""
+        at = now()
+        started = []
+        for sched in self.schedules:
+            slot = sched.slot(at)
+            if self._seen.get(sched.name) == slot:
+                continue
+            if run_slot(self.database, sched, slot):
+                started.append(sched.name)
+            self._seen[sched.name] = slot
+        return started
+
+
+def run_slot(database: Database, sched: Schedule, slot: datetime) -> bool:
+    """Claim (name, slot) and enqueue its job in one transaction; False if already claimed."""
+    ins = (postgresql.insert(ScheduleRun) if database.dialect == "postgresql"
+           else sqlite.insert(ScheduleRun))
+    with database.transaction() as s:
+        run_id = s.execute(ins.values(id=uuid.uuid4(), name=sched.name, slot=slot,
+                                      created_at=now())
+                           .on_conflict_do_nothing(index_elements=["name", "slot"])
+                           .returning(ScheduleRun.id)).scalar()
+        if run_id is None:  # another worker has this slot
+            return False
+        job = queue.enqueue(s, sched.kind, dict(sched.payload),
+                            idempotency_key=f"schedule:{sched.name}:{slot.isoformat()}")
+        s.flush()
+        s.execute(update(ScheduleRun).where(ScheduleRun.id == run_id).values(job_id=job.id),
+                  execution_options={"synchronize_session": False})
+    return True
+
+
+def purge_runs(database: Database, *, older_than: datetime) -> int:
+    with database.transaction() as s:
+        result = s.execute(delete(ScheduleRun).where(ScheduleRun.slot < older_than),
+                           execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
