@@ -11,19 +11,29 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, WithJsonSchema, model_validator
 
 from amity.core.schemas import Input, LongText, Output
+
+def _places(places: int) -> AfterValidator:
+    """Give the value exactly the column's places (exact: it has no more), so an answer reads
+    the same before and after the database ('2.5' is '2.5000' both times)."""
+    exponent = Decimal(1).scaleb(-places)
+    return AfterValidator(lambda value: value.quantize(exponent))
+
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"),
                      Field(description="ISO 4217 code in capitals, e.g. 'EUR'")]
 Price = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4,
-                                 description="Up to 4 decimal places, e.g. '19.9900'")]
+                                 description="Up to 4 decimal places, e.g. '19.9900'"),
+                  _places(4)]
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3,
-                                    description="More than 0, up to 3 decimal places")]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+                                    description="More than 0, up to 3 decimal places"),
+                     _places(3)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), _places(2)]
 Rate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=8,
-                                description="Units of the base currency one unit buys")]
+                                description="Units of the base currency one unit buys"),
+                 _places(8)]
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 ProductName = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -96,7 +106,7 @@ class OrderLineIn(Input):
     unit_price: Price | None = Field(None, description="Required without a product, or when "
                                                        "the product is priced in another "
                                                        "currency")
-    discount_percent: Percent = Decimal("0")
+    discount_percent: Percent = Decimal("0.00")
 
 
 class OrderFields(Input):

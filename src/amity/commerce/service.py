@@ -7,7 +7,7 @@ restored, imported in bulk, or made from a won deal. Each is audited and announc
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -269,11 +269,13 @@ def restore_order(db: Session, *, order: Order, actor: User) -> Order:
 
 
 def import_orders(db: Session, *, items: Sequence[OrderCreate | BulkItemError], actor: User,
-                  all_or_nothing: bool = False) -> OrderBulkResult:
+                  all_or_nothing: bool = False,
+                  visible: Callable[[Order], bool] | None = None) -> OrderBulkResult:
     """Place each order (re-imports find their ``external_ref`` and change nothing). Items
     given as ``BulkItemError`` were refused before (bad input, a reference out of reach).
-    With ``all_or_nothing`` any error raises a 422 listing every error, and the caller's
-    transaction is rolled back."""
+    An existing order that ``visible`` says the actor may not see is reported as an error
+    (its ref is taken), not by id. With ``all_or_nothing`` any error raises a 422 listing
+    every error, and the caller's transaction is rolled back."""
     products = load_products(db, (ln.product_id for item in items
                                   if isinstance(item, OrderCreate) for ln in item.lines))
     results: list[BulkItemResult] = []
@@ -284,6 +286,9 @@ def import_orders(db: Session, *, items: Sequence[OrderCreate | BulkItemError], 
         try:
             with db.begin_nested():
                 order, created = place_order(db, data=item, actor=actor, products=products)
+                if not created and visible is not None and not visible(order):
+                    raise Conflict("order.external_ref_taken", "Another order has this "
+                                   "external_ref", "external_ref")
         except DomainError as exc:
             field = f"items.{index}.{exc.field}" if exc.field else f"items.{index}"
             results.append(BulkItemResult(index=index, result="error", error=BulkItemError(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from amity.commerce.schemas import PurchaseSummary
 from amity.core.schemas import (
     Address,
     CustomFieldValues,
@@ -180,6 +181,9 @@ class Contact360(Output):
     referrals: list[ContactBrief]
     timeline: list[TimelineItem]
     notes_count: int
+    purchases: PurchaseSummary | None = Field(
+        None, description="What the contact bought (orders the reader may see); null when the "
+                          "reader may not view orders")
 
 
 SortKey = Literal["created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"]

@@ -1,4 +1,5 @@
-"""The contact 360 view: the person, their company, relations and latest timeline in one call.
+"""The contact 360 view: the person, their company, relations, latest timeline and purchase
+history in one call.
 
 A fixed number of queries whatever the size of the history (asserted by tests).
 """
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from amity.commerce.history import purchase_summary
 from amity.contacts.models import Contact, ContactEmail
 from amity.contacts.schemas import (
     CompanyBrief,
@@ -20,6 +22,7 @@ from amity.contacts.schemas import (
     ContactRead,
     TimelineItem,
 )
+from amity.core.clock import now
 from amity.notes.service import latest_notes
 
 
@@ -30,6 +33,7 @@ def _first_line(text: str, width: int = 80) -> str:
 
 AnySelect = Select[*tuple[Any, ...]]
 ScopeContacts = Callable[[AnySelect], AnySelect]
+ScopeOrders = Callable[[AnySelect], AnySelect]
 
 
 def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactBrief | None:
@@ -49,9 +53,12 @@ def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactB
 
 
 def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContacts,
+                visible_orders: ScopeOrders | None = None,
                 timeline_limit: int = 20) -> Contact360:
     """``visible_contacts`` restricts a select on contacts to those the reader may see (the
-    access layer's ``scoped``): the referrer and referrals are shown only within it."""
+    access layer's ``scoped``): the referrer and referrals are shown only within it.
+    ``visible_orders`` does the same for orders (``commerce.queries.order_scope``); the
+    purchase summary counts only those, and is left out (None) without it."""
     referred_by = None
     if contact.referred_by_id:
         referred_by = _brief(db, contact.referred_by_id, visible_contacts)
@@ -73,4 +80,6 @@ def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContact
                                 or "(no name)") for r in referrals],
         timeline=timeline[:timeline_limit],
         notes_count=notes_count,
+        purchases=None if visible_orders is None else purchase_summary(
+            db, contact_id=contact.id, today=now().date(), visible_orders=visible_orders),
     )

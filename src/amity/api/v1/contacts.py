@@ -25,6 +25,7 @@ from amity.api.idempotency import idempotent
 from amity.auth import fields
 from amity.auth.access import Permission, access_record, check_reference, require, scoped
 from amity.auth.models import User
+from amity.commerce.queries import order_scope
 from amity.companies.models import Company
 from amity.contacts import queries, service
 from amity.contacts.models import Contact
@@ -205,7 +206,8 @@ def get_contact_360(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
     c = _load(db, user, contact_id, Permission.CONTACTS_VIEW)
     view = contact_360(db, c, timeline_limit=timeline_limit,
                        visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
-                                                            Permission.CONTACTS_VIEW))
+                                                            Permission.CONTACTS_VIEW),
+                       visible_orders=order_scope(db, user))
     return view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
                                                                  view.contact)})
 
