@@ -74,16 +74,21 @@ SETTINGS_IDS = ("pipeline_id", "stage_id", "lost_reason_id", "product_id", "rate
 
 
 def _settings_targets(s: Any, path: str) -> dict[str, Any]:
-    """Fresh pipeline (with an open and a won stage), lost reason, product, exchange rate."""
+    """Fresh pipeline (two open stages, a won and a lost one: complete, and its first stage can
+    be archived), lost reason, product, exchange rate."""
     ids: dict[str, Any] = {}
     if "{pipeline_id}" in path or "{stage_id}" in path:
         p = Pipeline(name=f"Pipeline {uuid.uuid4().hex[:8]}", position=9)
         p.stages = [Stage(name="Open", position=0, kind="open", probability=20),
-                    Stage(name="Won", position=1, kind="won", probability=100,
-                          forecast_category="closed")]
+                    Stage(name="Open 2", position=1, kind="open", probability=40),
+                    Stage(name="Won", position=2, kind="won", probability=100,
+                          forecast_category="closed"),
+                    Stage(name="Lost", position=3, kind="lost", probability=0,
+                          forecast_category="omitted")]
         s.add(p)
         s.flush()
         ids["pipeline_id"], ids["stage_id"] = p.id, p.stages[0].id
+        ids["stage_ids"] = [st.id for st in p.stages]
     if "{lost_reason_id}" in path:
         reason = LostReason(name=f"Reason {uuid.uuid4().hex[:8]}")
         s.add(reason)

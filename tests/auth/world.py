@@ -102,7 +102,8 @@ def make_records(database: Database, owner_id: uuid.UUID) -> dict[str, uuid.UUID
                             data=NoteCreate(body="a company note"), actor=owner)
         deal, order = _deal_and_order(s, owner_id, c.id, co.id)
         return {"contact_id": c.id, "company_id": co.id, "note_id": n.id,
-                "company_note_id": cn.id, "deal_id": deal, "order_id": order}
+                "company_note_id": cn.id, "deal_id": deal, "order_id": order,
+                "deal_stage_id": s.get(Deal, deal).stage_id}
 
 
 def _deal_and_order(s: Any, owner_id: uuid.UUID, contact_id: uuid.UUID,
