@@ -1,6 +1,12 @@
 """Imports every model so the metadata is complete (Alembic, tests, create_all)."""
 
-from amity.activities.models import Task
+from amity.activities.models import (
+    CalendarFeed,
+    Interaction,
+    InteractionParticipant,
+    Notification,
+    Task,
+)
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -35,6 +41,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Company",
     "Contact",
     "ContactConsent",
@@ -48,11 +55,14 @@ __all__ = [
     "EventRecord",
     "ExchangeRate",
     "IdempotencyRecord",
+    "Interaction",
+    "InteractionParticipant",
     "Job",
     "JobEffect",
     "LoginAttempt",
     "LostReason",
     "Note",
+    "Notification",
     "Order",
     "OrderLine",
     "PasswordResetToken",

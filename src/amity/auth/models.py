@@ -50,6 +50,7 @@ class User(UUIDPk, Timestamps, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; set while enrolling
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # refuses a replayed code
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")  # agenda, reminders
 
     role: Mapped[Role | None] = relationship(lazy="joined")
     teams: Mapped[list[Team]] = relationship(secondary=team_members, lazy="select",

@@ -85,6 +85,8 @@ class Contact(Record, Base):
     social_profiles: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     important_dates: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     last_contacted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # latest interaction that has happened (``activities`` keeps both up to date)
+    last_activity_at: Mapped[datetime | None] = mapped_column(default=None)
     erased_at: Mapped[datetime | None] = mapped_column(default=None)  # GDPR erasure done
     # Derived, maintained by the service: folded "last first" for sorting, and one folded
     # string of names, emails and phone digits that the search indexes cover.
