@@ -101,3 +101,41 @@ def one(database: Database, job_id: Any) -> Job:
         job = s.get(Job, job_id)
         assert job is not None
         return job
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    box = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd's start() cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        box.port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def smtp_settings(settings: Settings, inbox: Inbox) -> Settings:
+    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": inbox.port,
+                                       "smtp_starttls": False,
+                                       "base_url": "https://crm.example.com"})
