@@ -11,9 +11,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from amity.core.schemas import Input, LongText, Output
+
 
 def _places(places: int) -> AfterValidator:
     """Give the value exactly the column's places (exact: it has no more), so an answer reads
@@ -110,7 +118,8 @@ class OrderLineIn(Input):
 
 
 class OrderFields(Input):
-    contact_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = Field(None, description="An order names a contact, a "
+                                                           "company or both")
     company_id: uuid.UUID | None = None
     ordered_at: AwareDatetime | None = Field(None, description="Defaults to now")
     channel: Channel | None = None
@@ -130,12 +139,6 @@ class OrderCreate(OrderFields):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
     channel: Channel = "store"
     status: Status = "placed"
-
-    @model_validator(mode="after")
-    def _needs_customer(self) -> OrderCreate:
-        if self.contact_id is None and self.company_id is None:
-            raise ValueError("an order needs a contact_id, a company_id or both")
-        return self
 
 
 class OrderUpdate(OrderFields):

@@ -193,6 +193,7 @@ def place_order(db: Session, *, data: OrderCreate, actor: User,
                   status=data.status, currency=data.currency, external_ref=data.external_ref,
                   number=data.number, notes=data.notes, custom_fields={},
                   owner_id=data.owner_id if "owner_id" in data.model_fields_set else actor.id)
+    _check_customer(order)
     _set_lines(order, build_lines(data.lines, data.currency, products))
     try:
         with db.begin_nested():
