@@ -156,7 +156,12 @@ def _agrees(order: Order, data: OrderCreate) -> bool:
     return True
 
 
-def _existing(order: Order, data: OrderCreate) -> Order:
+def _existing(order: Order, data: OrderCreate,
+              visible: Callable[[Order], bool] | None) -> Order:
+    if visible is not None and not visible(order):
+        # the same answer whatever the stored order says: nothing about it leaks
+        raise Conflict("order.external_ref_taken", "Another order has this external_ref",
+                       "external_ref")
     if order.deleted_at is not None:
         raise Conflict("order.external_ref_deleted", "An order with this external_ref was "
                        "deleted; restore it instead", "external_ref")
@@ -177,15 +182,17 @@ def _announce(db: Session, order: Order, actor: User | None) -> None:
 
 
 def place_order(db: Session, *, data: OrderCreate, actor: User,
+                visible: Callable[[Order], bool] | None = None,
                 products: dict[uuid.UUID, Product] | None = None) -> tuple[Order, bool]:
     """Create an order; ``(order, True)``. When ``external_ref`` is already stored, nothing
-    changes and the stored order comes back, ``(order, False)`` (409 if it says something
-    else). Two concurrent requests with one ref: the unique constraint picks the winner and
-    the other gets it back. ``products`` may carry products already loaded (bulk imports)."""
+    changes and the stored order comes back, ``(order, False)``: 409 if it says something
+    else, or if ``visible`` (the reader's access check) says the actor may not see it. Two
+    concurrent requests with one ref: the unique constraint picks the winner and the other
+    gets it back. ``products`` may carry products already loaded (bulk imports)."""
     if data.external_ref:
         found = order_by_ref(db, data.external_ref)
         if found is not None:
-            return _existing(found, data), False
+            return _existing(found, data, visible), False
     if products is None:
         products = load_products(db, (ln.product_id for ln in data.lines))
     order = Order(id=uuid.uuid4(), contact_id=data.contact_id, company_id=data.company_id,
@@ -203,7 +210,7 @@ def place_order(db: Session, *, data: OrderCreate, actor: User,
         winner = order_by_ref(db, data.external_ref) if data.external_ref else None
         if winner is None:
             raise
-        return _existing(winner, data), False
+        return _existing(winner, data, visible), False
     _announce(db, order, actor)
     return order, True
 
@@ -286,10 +293,8 @@ def import_orders(db: Session, *, items: Sequence[OrderCreate | BulkItemError], 
             continue
         try:
             with db.begin_nested():
-                order, created = place_order(db, data=item, actor=actor, products=products)
-                if not created and visible is not None and not visible(order):
-                    raise Conflict("order.external_ref_taken", "Another order has this "
-                                   "external_ref", "external_ref")
+                order, created = place_order(db, data=item, actor=actor, visible=visible,
+                                             products=products)
         except DomainError as exc:
             field = f"items.{index}.{exc.field}" if exc.field else f"items.{index}"
             results.append(BulkItemResult(index=index, result="error", error=BulkItemError(

@@ -57,7 +57,7 @@ from amity.contacts.schemas import DeletedFilter
 from amity.core import idempotency
 from amity.core.audit import history_of
 from amity.core.clock import now
-from amity.core.errors import Conflict, DomainError, PreconditionFailed
+from amity.core.errors import DomainError, PreconditionFailed
 from amity.core.schemas import PageOut
 
 router = APIRouter(tags=["orders"])
@@ -95,11 +95,6 @@ def _visible(db: DbSession, user: User) -> Callable[[Order], bool]:
             return False
         return True
     return visible
-
-
-def _ref_taken() -> Conflict:
-    return Conflict("order.external_ref_taken", "Another order has this external_ref",
-                    "external_ref")
 
 
 def _replayable(db: DbSession, user: User, key: str | None, body: BaseModel,
@@ -155,13 +150,9 @@ def create_order(body: OrderCreate, db: DbSession, user: CurrentUser,
     require(user, Permission.ORDERS_CREATE)
     _check_refs(db, user, body, Permission.ORDERS_CREATE)
 
-    def run() -> tuple[Order, bool]:
-        order, created = service.place_order(db, data=body, actor=user)
-        if not created and not _visible(db, user)(order):
-            raise _ref_taken()
-        return order, created
-
-    return _replayable(db, user, idempotency_key, body, run)
+    return _replayable(db, user, idempotency_key, body,
+                       lambda: service.place_order(db, data=body, actor=user,
+                                                   visible=_visible(db, user)))
 
 
 def _screen(db: DbSession, user: User,
