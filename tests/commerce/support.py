@@ -20,8 +20,8 @@ def order_body(customer: dict[str, Any], *lines: dict[str, Any], **fields: Any) 
     """An order for a contact (or a company: a record with a 'name') with these lines."""
     key = "company_id" if "name" in customer and "first_name" not in customer else "contact_id"
     return {key: customer["id"], "currency": "EUR",
-            "lines": list(lines) or [{"description": "Baguette", "quantity": "1",
-                                      "unit_price": "1.20"}], **fields}
+            "lines": [dict(ln) for ln in lines] or [{"description": "Baguette", "quantity": "1",
+                                                     "unit_price": "1.20"}], **fields}
 
 
 def make_order(client: TestClient, customer: dict[str, Any], *lines: dict[str, Any],
