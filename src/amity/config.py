@@ -13,9 +13,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET = "change-me-in-production"  # noqa: S105  (refused in production)
 
 
+def default_data_dir() -> Path:
+    return Path(user_data_dir("amity", appauthor=False))
+
+
 def default_database_url() -> str:
-    data = Path(user_data_dir("amity", appauthor=False))
-    return f"sqlite:///{data / 'amity.db'}"
+    return f"sqlite:///{default_data_dir() / 'amity.db'}"
 
 
 class Settings(BaseSettings):
@@ -58,6 +61,20 @@ class Settings(BaseSettings):
     jobs_backoff_max_s: float = Field(3600.0, gt=0)
     jobs_retention_days: int = Field(7, ge=1)  # done jobs are purged after this
     jobs_modules: str = ""  # comma-separated extra modules whose @job handlers workers load
+    # Reminders: a task due at a time reminds its assignee this long before unless told
+    # otherwise; contacts' birthdays and important dates notify their owner this many days ahead.
+    task_reminder_lead_minutes: int = Field(15, ge=0, le=60 * 24 * 30)
+    important_date_lead_days: int = Field(7, ge=0, le=60)
+    # Ticket attachments: stored under this directory (named by their sha256), at most this
+    # many bytes each, of these content types (checked against the file's first bytes).
+    attachment_dir: Path = Field(default_factory=lambda: default_data_dir() / "attachments")
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    attachment_types: list[str] = Field(default_factory=lambda: [
+        "image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
+        "text/csv", "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
+    survey_valid_days: int = Field(14, ge=1, le=365)  # a satisfaction survey link expires
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -36,17 +36,33 @@ from amity.deals.models import (
 )
 from amity.jobs.models import Job, JobEffect, ScheduleRun
 from amity.notes.models import Note
+from amity.tickets.models import (
+    AgentStatus,
+    BusinessCalendar,
+    ContactSatisfaction,
+    SlaPolicy,
+    TeamRouting,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
+    TicketCounter,
+    TicketSlaEvent,
+    TicketSurvey,
+)
 
 __all__ = [
+    "AgentStatus",
     "ApiToken",
     "AuditEntry",
     "Base",
+    "BusinessCalendar",
     "CalendarFeed",
     "Company",
     "Contact",
     "ContactConsent",
     "ContactEmail",
     "ContactPhone",
+    "ContactSatisfaction",
     "CustomFieldDefinition",
     "Deal",
     "DealContact",
@@ -70,10 +86,18 @@ __all__ = [
     "Product",
     "Role",
     "ScheduleRun",
+    "SlaPolicy",
     "Stage",
     "Tag",
     "Task",
     "Team",
+    "TeamRouting",
+    "Ticket",
+    "TicketAttachment",
+    "TicketComment",
+    "TicketCounter",
+    "TicketSlaEvent",
+    "TicketSurvey",
     "User",
     "WebSession",
 ]

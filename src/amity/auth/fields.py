@@ -19,7 +19,8 @@ from amity.auth.models import User
 from amity.core.customfields import definitions_for
 
 # Built-in attributes that are always sensitive, per entity (custom fields are per definition).
-SENSITIVE_ATTRS: dict[str, tuple[str, ...]] = {"contact": ("personal_notes",), "company": ()}
+SENSITIVE_ATTRS: dict[str, tuple[str, ...]] = {"contact": ("personal_notes",), "company": (),
+                                               "ticket": ()}
 MASK = "***"
 
 M = TypeVar("M", bound=BaseModel)
