@@ -241,10 +241,10 @@ def create_deal(db: Session, *, data: DealCreate, actor: User) -> Deal:
         deal.rank = bottom_rank(db, stage.pipeline_id, stage.id)
     db.add(deal)
     db.flush()
-    record_stage_change(db, deal, from_stage=None, from_pipeline=None, actor=actor, at=at)
     audit.record(db, actor_id=actor.id, action="create", entity_type="deal", entity_id=deal.id,
                  changes=audit.diff({}, snapshot(deal)))
     publish(db, DealChanged(deal_id=deal.id, action="create"))
+    record_stage_change(db, deal, from_stage=None, from_pipeline=None, actor=actor, at=at)
     announce_outcome(db, deal, outcome)
     return deal
 
