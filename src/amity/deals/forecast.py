@@ -1,5 +1,5 @@
 """The sales forecast: open deals by expected close date and won deals by close date, summed per
-period, group (owner or pipeline) and currency in one aggregate query.
+period, group (owner or pipeline) and currency in two aggregate queries.
 
 A deal's effective forecast category is its own override, else its stage's. Categories are
 ordered pipeline < best_case < commit < closed; ``omitted`` deals are left out altogether. Per
@@ -36,8 +36,8 @@ ForecastGroup = Literal["none", "owner", "pipeline"]
 Visible = Callable[[Select[Any]], Select[Any]]
 
 CENT = Decimal("0.01")
-# omitted ranks 0 and is filtered out; an open deal marked "closed" counts as commit
-CATEGORY_RANK = {"pipeline": 1, "best_case": 2, "commit": 3, "closed": 4}
+# every category but "omitted"; an open deal marked "closed" counts as commit
+FORECASTED = ("pipeline", "best_case", "commit", "closed")
 UNSCHEDULED = "unscheduled"
 MONEY = ("pipeline", "best_case", "commit", "closed")
 
@@ -125,48 +125,67 @@ def year_month(db: Session, column: Any, *, instant: bool) -> tuple[ColumnElemen
             cast(func.strftime("%m", column), Integer))
 
 
-def _bucket_rows(db: Session, q: ForecastQuery, visible: Visible) -> list[Any]:
-    is_open = Deal.status == "open"
-    open_y, open_m = year_month(db, Deal.expected_close_date, instant=False)
-    won_y, won_m = year_month(db, Deal.closed_at, instant=True)
-    month = case((is_open, open_m), else_=won_m)
-    index = month if q.period == "month" else (month + 2) // 3
+def _aggregate(db: Session, q: ForecastQuery, visible: Visible, stmt: Select[Any],
+               sums: dict[str, Any]) -> list[Any]:
+    """Filter ``stmt`` (whose columns include y, i, currency, g) by the query and the reader's
+    scope, then sum its columns per bucket; the keys are grouped on an inner query's labels
+    (PostgreSQL binds parameters server-side, so an expression repeated in GROUP BY would not
+    match the one in SELECT)."""
     category = func.coalesce(Deal.forecast_category, Stage.forecast_category)
-    rank = case(*((category == name, r) for name, r in CATEGORY_RANK.items()), else_=0)
-    cents = type_coerce(Deal.amount, BigInteger)
-
-    def only(cond: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
-        return case((cond, value), else_=0)
-
-    columns = [case((is_open, open_y), else_=won_y).label("y"), index.label("i"),
-               Deal.currency.label("currency"), only(is_open, 1).label("open"),
-               only(is_open, cents).label("pipeline"),
-               only(and_(is_open, rank >= 2), cents).label("best_case"),
-               only(and_(is_open, rank >= 3), cents).label("commit"),
-               only(~is_open, cents).label("closed"),
-               only(is_open, cents * Deal.probability).label("weighted")]
-    if q.group_by != "none":
-        columns.append((Deal.owner_id if q.group_by == "owner" else Deal.pipeline_id).label("g"))
-
-    dated = [Deal.expected_close_date >= q.start] if q.start else []
-    dated += [Deal.expected_close_date <= q.end] if q.end else []
-    open_ok = and_(is_open, or_(Deal.expected_close_date.is_(None), and_(*dated))) \
-        if dated else is_open
-    lo, hi = day_bounds(q.start, q.end)
-    won_ok = and_(Deal.status == "won", Deal.closed_at.is_not(None),
-                  *([Deal.closed_at >= lo] if lo else []), *([Deal.closed_at < hi] if hi else []))
-    stmt = (select(*columns).join(Stage, Stage.id == Deal.stage_id)
-            .where(Deal.deleted_at.is_(None), rank > 0, or_(open_ok, won_ok)))
+    stmt = stmt.join(Stage, Stage.id == Deal.stage_id).where(Deal.deleted_at.is_(None),
+                                                             category.in_(FORECASTED))
     if q.pipeline_id is not None:
         stmt = stmt.where(Deal.pipeline_id == q.pipeline_id)
     if q.owner_id is not None:
         stmt = stmt.where(Deal.owner_id == q.owner_id)
     c = visible(stmt).subquery().c
     keys = [c.y, c.i, c.currency, *([c.g] if q.group_by != "none" else [])]
-    opened = func.sum(c.open)
-    agg = select(*keys, opened.label("count"), (func.count() - opened).label("won_count"),
-                 *(func.sum(c[k]).label(k) for k in (*MONEY, "weighted"))).group_by(*keys)
-    return list(db.execute(agg))
+    return list(db.execute(select(*keys, func.count().label("n"),
+                                  *(func.sum(c[k]).label(k) for k in sums)).group_by(*keys)))
+
+
+def _bucket_rows(db: Session, q: ForecastQuery, visible: Visible) -> dict[tuple[Any, ...],
+                                                                          dict[str, int]]:
+    """Two aggregates, open deals by expected close date and won deals by the UTC day they
+    were won: bucket key (year, index, currency, group) -> count, won_count and sums."""
+    group = [] if q.group_by == "none" else [
+        (Deal.owner_id if q.group_by == "owner" else Deal.pipeline_id).label("g")]
+    cents = type_coerce(Deal.amount, BigInteger)
+    category = func.coalesce(Deal.forecast_category, Stage.forecast_category)
+
+    def keyed(column: Any, *, instant: bool) -> list[Any]:
+        year, month = year_month(db, column, instant=instant)
+        index = month if q.period == "month" else (month + 2) // 3
+        return [year.label("y"), index.label("i"), Deal.currency.label("currency"), *group]
+
+    def at_least(names: tuple[str, ...]) -> Any:
+        return case((category.in_(names), cents), else_=0)
+
+    open_sums = {"pipeline": cents, "best_case": at_least(("best_case", "commit", "closed")),
+                 "commit": at_least(("commit", "closed")),
+                 "weighted": cents * Deal.probability}
+    dated = [Deal.expected_close_date >= q.start] if q.start else []
+    dated += [Deal.expected_close_date <= q.end] if q.end else []
+    open_stmt = select(*keyed(Deal.expected_close_date, instant=False),
+                       *(v.label(k) for k, v in open_sums.items())).where(
+        Deal.status == "open",
+        *([or_(Deal.expected_close_date.is_(None), and_(*dated))] if dated else []))
+    lo, hi = day_bounds(q.start, q.end)
+    won_stmt = select(*keyed(Deal.closed_at, instant=True), cents.label("closed")).where(
+        Deal.status == "won", Deal.closed_at.is_not(None),
+        *([Deal.closed_at >= lo] if lo else []), *([Deal.closed_at < hi] if hi else []))
+
+    zero = {"count": 0, "won_count": 0, **dict.fromkeys((*MONEY, "weighted"), 0)}
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for stmt, sums, counted in ((open_stmt, open_sums, "count"),
+                                (won_stmt, {"closed": None}, "won_count")):
+        for r in _aggregate(db, q, visible, stmt, sums):
+            key = (r.y, r.i, r.currency, r.g if group else None)
+            bucket = out.setdefault(key, dict(zero))
+            bucket[counted] += int(r.n)
+            for k in sums:
+                bucket[k] += int(getattr(r, k))
+    return out
 
 
 def group_labels(db: Session, group_by: str, ids: set[Any]) -> dict[str, str]:
@@ -230,19 +249,19 @@ class Rates:
 def forecast(db: Session, q: ForecastQuery, *, visible: Visible,
              base_currency: str | None = None) -> Forecast:
     """The forecast ``q`` over the deals ``visible`` lets through (the reader's scope)."""
-    raw = _bucket_rows(db, q, visible)
+    buckets = _bucket_rows(db, q, visible)
     grouped = q.group_by != "none"
-    labels = group_labels(db, q.group_by, {r.g for r in raw}) if grouped else {}
+    labels = group_labels(db, q.group_by, {k[3] for k in buckets}) if grouped else {}
     rows: list[tuple[ForecastRow, Decimal]] = []  # with the unrounded weighted sum
-    for r in raw:
-        label, start, end = period_of(q.period, r.y, r.i)
-        group = str(r.g) if grouped and r.g is not None else None
-        money = {k: Decimal(int(getattr(r, k))).scaleb(-2) for k in MONEY}
-        weighted = Decimal(int(r.weighted)).scaleb(-4)
+    for (year, index, currency, g), b in buckets.items():
+        label, start, end = period_of(q.period, year, index)
+        group = str(g) if g is not None else None
+        money = {k: Decimal(b[k]).scaleb(-2) for k in MONEY}
+        weighted = Decimal(b["weighted"]).scaleb(-4)
         rows.append((ForecastRow(
             period=label, start=start, end=end, group=group,
-            group_label=labels.get(group) if group else None, currency=r.currency,
-            count=int(r.count), won_count=int(r.won_count), pipeline=money["pipeline"],
+            group_label=labels.get(group) if group else None, currency=currency,
+            count=b["count"], won_count=b["won_count"], pipeline=money["pipeline"],
             best_case=money["best_case"] + money["closed"],
             commit=money["commit"] + money["closed"], closed=money["closed"],
             weighted=weighted.quantize(CENT, ROUND_HALF_EVEN)), weighted))
