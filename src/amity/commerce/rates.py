@@ -49,7 +49,7 @@ def rates_on(db: Session, currencies: Iterable[str], on: date) -> dict[str, Deci
     rows = db.execute(select(ExchangeRate.currency, ExchangeRate.rate).join(
         latest, and_(ExchangeRate.currency == latest.c.currency,
                      ExchangeRate.valid_from == latest.c.since)))
-    return dict(rows.tuples().all())
+    return {str(row[0]): row[1] for row in rows}
 
 
 def convert(db: Session, amount: Decimal, currency: str, to: str, on: date, *,
