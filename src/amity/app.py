@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from amity import __version__
 from amity.api import errors, health
 from amity.api.v1 import router as v1_router
+from amity.api.v1.calendar import feed_router as calendar_feed_router
 from amity.config import Settings, get_settings
 from amity.core.db import Database, make_engine
 from amity.web import STATIC_DIR
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     app.include_router(health.router)
     app.include_router(v1_router, prefix="/api/v1")
+    app.include_router(calendar_feed_router)  # /calendar/{token}.ics: the URL is the secret
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(web_router, include_in_schema=False)
     return app

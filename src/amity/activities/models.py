@@ -187,7 +187,6 @@ class CalendarFeed(UUIDPk, Base):
                                                unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
-    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 def timeline_indexes() -> list[Index]:

@@ -52,6 +52,9 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("maintenance.purge", "maintenance.purge", every=timedelta(hours=1)),
+    Schedule("activities.reminders", "activities.scan_reminders", every=timedelta(minutes=1)),
+    Schedule("activities.important_dates", "activities.important_dates",
+             every=timedelta(hours=1)),
 )
 
 

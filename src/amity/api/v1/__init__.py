@@ -4,7 +4,9 @@ from fastapi import APIRouter
 
 from amity.api.errors import PROBLEM_RESPONSES
 from amity.api.v1 import (
+    activities,
     audit,
+    calendar,
     companies,
     contacts,
     customfields,
@@ -17,12 +19,15 @@ from amity.api.v1 import (
     privacy,
     products,
     roles,
+    tasks,
     teams,
+    timeline,
     tokens,
     users,
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
-               customfields, users, teams, roles, tokens, privacy, audit, jobs):
+               customfields, users, teams, roles, tokens, privacy, audit, jobs,
+               activities, tasks, timeline, calendar):
     router.include_router(module.router)
