@@ -6,6 +6,7 @@ keeps its entries in its own ``matrix_<domain>.py``.
 
 from __future__ import annotations
 
+from tests.auth.matrix_activities import ACTIVITIES
 from tests.auth.matrix_base import (
     ANY,
     CATALOGUE_READ,
@@ -104,7 +105,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/roles/{role_id}"): Op("settings.edit", 200,
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
-    **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS,
+    **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **ACTIVITIES,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),

@@ -60,7 +60,8 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
                                      "team_id", "role_id", "token_id", *SETTINGS_IDS,
-                                     "deal_id", "order_id", "job_id")}
+                                     "deal_id", "order_id", "job_id", "interaction_id",
+                                     "task_id")}
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)

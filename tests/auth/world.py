@@ -14,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from amity.activities.models import Task
+from amity.activities.models import (
+    CalendarFeed,
+    Interaction,
+    InteractionParticipant,
+    Notification,
+    Task,
+)
 from amity.auth import service as auth
 from amity.auth.models import ApiToken, Role, Team, User, team_members
 from amity.auth.permissions import BUILTIN_ROLES
@@ -26,6 +32,7 @@ from amity.contacts import service as contacts
 from amity.contacts.models import Contact, ContactConsent
 from amity.contacts.schemas import ContactCreate
 from amity.core.audit import AuditEntry
+from amity.core.clock import now
 from amity.core.customfields import CustomFieldDefinition
 from amity.core.db import Database
 from amity.core.events import EventRecord
@@ -101,8 +108,10 @@ def make_records(database: Database, owner_id: uuid.UUID) -> dict[str, uuid.UUID
         cn = notes.add_note(s, entity_type="company", entity_id=co.id,
                             data=NoteCreate(body="a company note"), actor=owner)
         deal, order = _deal_and_order(s, owner_id, c.id, co.id)
+        interaction, task = _interaction_and_task(s, owner_id, c.id)
         return {"contact_id": c.id, "company_id": co.id, "note_id": n.id,
                 "company_note_id": cn.id, "deal_id": deal, "order_id": order,
+                "interaction_id": interaction, "task_id": task,
                 "deal_stage_id": s.get(Deal, deal).stage_id}
 
 
@@ -132,6 +141,24 @@ def _deal_and_order(s: Any, owner_id: uuid.UUID, contact_id: uuid.UUID,
     return deal.id, order.id
 
 
+def _interaction_and_task(s: Any, owner_id: uuid.UUID,
+                          contact_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """A call with the contact and a task about them, owned by and assigned to ``owner_id``,
+    written as rows."""
+    at = now()
+    call = Interaction(id=uuid.uuid4(), channel="call", direction="outbound", subject="Call",
+                       occurred_at=at, owner_id=owner_id, custom_fields={},
+                       participants=[InteractionParticipant(
+                           contact_id=contact_id, role="to", occurred_at=at, channel="call",
+                           direction="outbound", active=True)])
+    task = Task(id=uuid.uuid4(), title="Follow up", status="open", priority="normal",
+                owner_id=owner_id, assignee_id=owner_id, contact_id=contact_id,
+                custom_fields={})
+    s.add_all([call, task])
+    s.flush()
+    return call.id, task.id
+
+
 def fingerprint(database: Database) -> dict[str, Any]:
     """Everything a write could change: row counts, versions, owners, user and team state."""
     with database.transaction(write=False) as s:
@@ -139,7 +166,8 @@ def fingerprint(database: Database) -> dict[str, Any]:
         for model in (Contact, Company, Note, AuditEntry, EventRecord, User, Team, Role,
                       CustomFieldDefinition, ApiToken, ContactConsent, Deal, DealContact,
                       DealLine, DealStageChange, Pipeline, Stage, LostReason, Product, Order,
-                      OrderLine, ExchangeRate, Task):
+                      OrderLine, ExchangeRate, Task, Interaction, InteractionParticipant,
+                      Notification, CalendarFeed):
             out[model.__tablename__] = int(s.scalar(select(func.count()).select_from(model))
                                            or 0)
         out["team_members"] = sorted((str(r[0]), str(r[1])) for r in s.execute(
