@@ -1,5 +1,6 @@
-"""Deals for forecast and statistics tests, written as rows (what the deals service stores:
-the deal, its status copied from the stage kind, and its stage history) at controlled times."""
+"""Deals for forecast and statistics tests at controlled times: through the deals API (``Api``),
+or written as rows (``add_deal``: the deal, its status copied from the stage kind, its first
+stage-history row) where a test needs many deals or a creation time in the past."""
 
 from __future__ import annotations
 
@@ -73,16 +74,40 @@ def add_deal(s: Session, stage: Stage, amount: str, currency: str = "EUR", *,
     return deal
 
 
-def move(s: Session, deal: Deal, stage: Stage, when: datetime) -> None:
-    """Record a move as the deals service does (history row, status, closed_at)."""
-    s.add(DealStageChange(deal_id=deal.id, from_stage_id=deal.stage_id, to_stage_id=stage.id,
-                          from_pipeline_id=deal.pipeline_id, to_pipeline_id=stage.pipeline_id,
-                          changed_at=when))
-    deal.stage_id, deal.status, deal.stage_entered_at = stage.id, stage.kind, when
-    deal.closed_at = when if stage.kind != "open" else None
-    s.flush()
-
-
 def money(rows: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], dict[str, str]]:
     """Forecast rows by (period, currency) -> the named amounts, as JSON strings."""
     return {(r["period"], r["currency"]): {k: r[k] for k in keys} for r in rows}
+
+
+class Api:
+    """Deals made and moved through the deals API at controlled times (the services record
+    status, closing time and stage history themselves)."""
+
+    def __init__(self, client: Any, clock: Clock) -> None:
+        self.client, self.clock = client, clock
+        r = client.get("/api/v1/pipelines")
+        assert r.status_code == 200, r.text
+        default = next(p for p in r.json() if p["is_default"])
+        self.stages: dict[str, str] = {s["name"]: s["id"] for s in default["stages"]}
+
+    def deal(self, stage: str, amount: str, currency: str = "EUR", *, when: datetime,
+             **fields: Any) -> str:
+        self.clock.now = when
+        if stage == "Lost":
+            fields.setdefault("lost_reason_text", "Price")
+        r = self.client.post("/api/v1/deals", json={
+            "name": f"Deal {uuid.uuid4().hex[:6]}", "stage_id": self.stages[stage],
+            "amount": amount, "currency": currency, **fields})
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    def move(self, deal_id: str, stage: str, when: datetime) -> None:
+        self.clock.now = when
+        body: dict[str, Any] = {"stage_id": self.stages[stage]}
+        if stage == "Lost":
+            body["lost_reason_text"] = "Price"
+        r = self.client.post(f"/api/v1/deals/{deal_id}/move", json=body)
+        assert r.status_code == 200, r.text
+
+    def delete(self, deal_id: str) -> None:
+        assert self.client.delete(f"/api/v1/deals/{deal_id}").status_code == 204

@@ -36,7 +36,7 @@ from fastapi.testclient import TestClient
 from amity.auth.models import User
 from amity.core.db import Database
 from tests.conftest import make_user
-from tests.deals.forecast_support import Clock, add_deal, at, clock, default_stages, money
+from tests.deals.forecast_support import Api, Clock, add_deal, at, clock, default_stages, money
 from tests.factories import assert_problem
 
 __all__ = ["clock"]
@@ -45,25 +45,31 @@ API = "/api/v1/forecast"
 ALL = ("count", "won_count", "pipeline", "best_case", "commit", "closed", "weighted")
 
 
-def example(database: Database, owner: Any = None, other: Any = None) -> None:
-    with database.transaction() as s:
-        st = default_stages(s)
-        q, n, p, neg = (st["Qualification"], st["Needs analysis"], st["Proposal"],
-                        st["Negotiation"])
-        add_deal(s, q, "0.10", close="2026-04-10", owner_id=owner)
-        add_deal(s, n, "0.20", close="2026-06-30", owner_id=owner)
-        add_deal(s, p, "1000.00", close="2026-05-01", owner_id=other or owner)
-        add_deal(s, neg, "2000.00", close="2026-05-20", owner_id=owner)
-        add_deal(s, q, "300.00", close="2026-04-02", category="commit", owner_id=owner)
-        add_deal(s, neg, "400.00", close="2026-05-05", category="omitted", owner_id=owner)
-        add_deal(s, st["Won"], "500.00", closed_at=at("2026-04-15", 10), owner_id=owner)
-        add_deal(s, st["Lost"], "700.00", closed_at=at("2026-04-20"), owner_id=owner)
-        add_deal(s, p, "1234.56", "USD", close="2026-08-01", owner_id=owner)
-        add_deal(s, st["Won"], "99.99", "USD", closed_at=at("2026-06-30", 23, 30),
-                 owner_id=owner)
-        add_deal(s, q, "50.00", owner_id=owner)
-        add_deal(s, q, "10.00", close="2026-05-05", deleted=True, owner_id=owner)
-        add_deal(s, q, "0.05", "USD", close="2026-11-01", owner_id=owner)
+def example(client: TestClient, clock: Clock, owner: Any = None, other: Any = None) -> None:
+    """The deals of the table above, made through the deals API on 2026-01-02 (the won and
+    lost ones at the time they closed)."""
+    api = Api(client, clock)
+    jan = at("2026-01-02")
+    mine = {"owner_id": str(owner)} if owner else {}
+    theirs = {"owner_id": str(other or owner)} if other or owner else {}
+    api.deal("Qualification", "0.10", when=jan, expected_close_date="2026-04-10", **mine)
+    api.deal("Needs analysis", "0.20", when=jan, expected_close_date="2026-06-30", **mine)
+    api.deal("Proposal", "1000.00", when=jan, expected_close_date="2026-05-01", **theirs)
+    api.deal("Negotiation", "2000.00", when=jan, expected_close_date="2026-05-20", **mine)
+    api.deal("Qualification", "300.00", when=jan, expected_close_date="2026-04-02",
+             forecast_category="commit", **mine)
+    api.deal("Negotiation", "400.00", when=jan, expected_close_date="2026-05-05",
+             forecast_category="omitted", **mine)
+    api.deal("Won", "500.00", when=at("2026-04-15", 10), **mine)
+    api.deal("Lost", "700.00", when=at("2026-04-20"), **mine)
+    api.deal("Proposal", "1234.56", "USD", when=jan, expected_close_date="2026-08-01", **mine)
+    usd = api.deal("Negotiation", "99.99", "USD", when=jan, **mine)
+    api.move(usd, "Won", at("2026-06-30", 23, 30))
+    api.deal("Qualification", "50.00", when=jan, **mine)
+    api.delete(api.deal("Qualification", "10.00", when=jan, expected_close_date="2026-05-05",
+                        **mine))
+    api.deal("Qualification", "0.05", "USD", when=jan, expected_close_date="2026-11-01", **mine)
+    clock.now = at("2026-05-15", 12)
 
 
 def rows_of(r: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
@@ -73,7 +79,7 @@ def rows_of(r: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
 
 def test_quarters_by_currency_hand_computed(client: TestClient, database: Database,
                                             clock: Clock) -> None:
-    example(database)
+    example(client, clock)
     r = client.get(API, params={"period": "quarter"})
     body = r.json()
     assert body["base_currency"] is None and body["totals"] == []
@@ -113,7 +119,7 @@ def test_a_tenth_and_a_fifth_make_three_tenths(client: TestClient, database: Dat
 
 
 def test_months(client: TestClient, database: Database, clock: Clock) -> None:
-    example(database)
+    example(client, clock)
     got = money(client.get(API, params={"period": "month"}).json()["rows"],
                 "count", "pipeline", "best_case", "commit", "closed", "weighted")
     assert got == {
@@ -135,8 +141,8 @@ def test_months(client: TestClient, database: Database, clock: Clock) -> None:
 
 
 def test_from_to_limits_dated_deals_and_keeps_unscheduled(client: TestClient,
-                                                          database: Database) -> None:
-    example(database)
+                                                          clock: Clock) -> None:
+    example(client, clock)
     body = client.get(API, params={"from": "2026-04-01", "to": "2026-06-30"}).json()
     assert (body["start"], body["end"]) == ("2026-04-01", "2026-06-30")
     assert sorted({(x["period"], x["currency"]) for x in body["rows"]}) == [
@@ -151,7 +157,7 @@ def test_from_to_limits_dated_deals_and_keeps_unscheduled(client: TestClient,
 def test_group_by_owner_and_pipeline(client: TestClient, database: Database,
                                      admin_user: tuple[User, str], clock: Clock) -> None:
     other, _ = make_user(database, email="other-rep@example.com")
-    example(database, owner=admin_user[0].id, other=other.id)
+    example(client, clock, owner=admin_user[0].id, other=other.id)
     body = client.get(API, params={"group_by": "owner", "from": "2026-04-01",
                                    "to": "2026-06-30"}).json()
     got = {(x["period"], x["group"], x["currency"]): (x["group_label"], x["pipeline"],
@@ -170,8 +176,8 @@ def test_group_by_owner_and_pipeline(client: TestClient, database: Database,
         "1000.00"
 
 
-def test_pipeline_filter(client: TestClient, database: Database) -> None:
-    example(database)
+def test_pipeline_filter(client: TestClient, database: Database, clock: Clock) -> None:
+    example(client, clock)
     with database.transaction() as s:
         pipeline_id = default_stages(s)["Won"].pipeline_id
     everything = client.get(API, params={"pipeline_id": str(pipeline_id)}).json()["rows"]

@@ -63,8 +63,8 @@ def totals(r: Any) -> dict[str, dict[str, Any]]:
 
 def test_totals_convert_per_currency_sums(eur: TestClient, database: Database,
                                           clock: Clock) -> None:
+    example(eur, clock)
     clock.now = at("2026-08-15", 12)
-    example(database)
     rates(database, ("USD", "2026-01-01", "0.9"), ("USD", "2026-07-01", "0.8"))
     r = eur.get("/api/v1/forecast")
     assert totals(r) == {
@@ -88,8 +88,8 @@ def test_totals_convert_per_currency_sums(eur: TestClient, database: Database,
 
 def test_without_a_rate_currencies_are_never_added(eur: TestClient, database: Database,
                                                    clock: Clock) -> None:
+    example(eur, clock)
     clock.now = at("2026-08-15", 12)
-    example(database)
     got = totals(eur.get("/api/v1/forecast"))
     assert got["2026-Q2"]["missing_rates"] == ["USD"]
     assert {got["2026-Q2"][k] for k in ("pipeline", "best_case", "commit", "closed",

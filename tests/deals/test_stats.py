@@ -24,37 +24,38 @@ from fastapi.testclient import TestClient
 
 from amity.core.db import Database
 from tests.conftest import make_user
-from tests.deals.forecast_support import add_deal, at, default_stages, move
+from tests.deals.forecast_support import Api, Clock, add_deal, at, clock, default_stages
 from tests.factories import assert_problem
+
+__all__ = ["clock"]
 
 API = "/api/v1/sales-stats"
 
 
-def history(database: Database) -> dict[str, Any]:
+def history(client: TestClient, clock: Clock, database: Database) -> dict[str, Any]:
+    """The table above, made and moved through the deals API at those times."""
     u1, _ = make_user(database, email="u1@example.com")
     u2, _ = make_user(database, email="u2@example.com")
-    with database.transaction() as s:
-        st = default_stages(s)
-        q, n, p, won, lost = (st["Qualification"], st["Needs analysis"], st["Proposal"],
-                              st["Won"], st["Lost"])
-        a = add_deal(s, q, "1000.00", owner_id=u1.id, source="web", created_at=at("2026-01-01"))
-        move(s, a, p, at("2026-01-05"))
-        move(s, a, won, at("2026-01-11"))
-        b = add_deal(s, q, "500.00", "USD", owner_id=u1.id, source="web",
-                     created_at=at("2026-01-02"))
-        move(s, b, n, at("2026-01-04"))
-        move(s, b, won, at("2026-01-22"))
-        c = add_deal(s, q, "300.00", owner_id=u2.id, source="referral",
-                     created_at=at("2026-01-03"))
-        move(s, c, lost, at("2026-01-09"))
-        d = add_deal(s, q, "200.00", owner_id=u2.id, source="referral",
-                     created_at=at("2026-01-01"))
-        move(s, d, p, at("2026-01-03"))
-        move(s, d, won, at("2026-02-10"))
-        e = add_deal(s, q, "900.00", owner_id=u1.id, source="web", created_at=at("2026-01-10"))
-        move(s, e, p, at("2026-01-20"))
-        return {"u1": str(u1.id), "u2": str(u2.id), "Q": str(q.id), "N": str(n.id),
-                "P": str(p.id), "Won": str(won.id), "Lost": str(lost.id)}
+    api = Api(client, clock)
+    web1 = {"owner_id": str(u1.id), "source": "web"}
+    ref2 = {"owner_id": str(u2.id), "source": "referral"}
+    a = api.deal("Qualification", "1000.00", when=at("2026-01-01"), **web1)
+    d = api.deal("Qualification", "200.00", when=at("2026-01-01"), **ref2)
+    b = api.deal("Qualification", "500.00", "USD", when=at("2026-01-02"), **web1)
+    c = api.deal("Qualification", "300.00", when=at("2026-01-03"), **ref2)
+    api.move(d, "Proposal", at("2026-01-03"))
+    api.move(b, "Needs analysis", at("2026-01-04"))
+    api.move(a, "Proposal", at("2026-01-05"))
+    api.move(c, "Lost", at("2026-01-09"))
+    e = api.deal("Qualification", "900.00", when=at("2026-01-10"), **web1)
+    api.move(a, "Won", at("2026-01-11"))
+    api.move(e, "Proposal", at("2026-01-20"))
+    api.move(b, "Won", at("2026-01-22"))
+    api.move(d, "Won", at("2026-02-10"))
+    clock.now = at("2026-03-01")
+    ids = {"u1": str(u1.id), "u2": str(u2.id)}
+    return ids | {name: api.stages[stage] for name, stage in (
+        ("Q", "Qualification"), ("N", "Needs analysis"), ("P", "Proposal"))}
 
 
 OUTCOME = ("won", "lost", "win_rate", "avg_cycle_days", "median_cycle_days", "won_amounts")
@@ -70,8 +71,8 @@ def stages(r: Any) -> dict[str, tuple[Any, ...]]:
             for s in r.json()["stages"]}
 
 
-def test_all_time(client: TestClient, database: Database) -> None:
-    history(database)
+def test_all_time(client: TestClient, database: Database, clock: Clock) -> None:
+    history(client, clock, database)
     r = client.get(API)
     assert outcomes(r) == {None: (3, 1, 0.75, 23.33, 20.0, {"EUR": "1200.00", "USD": "500.00"})}
     assert stages(r) == {"Qualification": (5, 4.8, 0.6), "Needs analysis": (1, 18.0, 1.0),
@@ -80,8 +81,8 @@ def test_all_time(client: TestClient, database: Database) -> None:
     assert [s["position"] for s in r.json()["stages"]] == [0, 1, 2, 4, 5]
 
 
-def test_january(client: TestClient, database: Database) -> None:
-    history(database)
+def test_january(client: TestClient, database: Database, clock: Clock) -> None:
+    history(client, clock, database)
     r = client.get(API, params={"from": "2026-01-01", "to": "2026-01-31"})
     assert outcomes(r) == {None: (2, 1, 0.6667, 15.0, 15.0, {"EUR": "1000.00", "USD": "500.00"})}
     # D entered Proposal on 3 January and left on 10 February: its whole stay counts
@@ -90,8 +91,9 @@ def test_january(client: TestClient, database: Database) -> None:
                          "Lost": (1, None, 0.0)}
 
 
-def test_february_and_an_empty_period(client: TestClient, database: Database) -> None:
-    history(database)
+def test_february_and_an_empty_period(client: TestClient, database: Database,
+                                       clock: Clock) -> None:
+    history(client, clock, database)
     r = client.get(API, params={"from": "2026-02-01", "to": "2026-02-28"})
     assert outcomes(r) == {None: (1, 0, 1.0, 40.0, 40.0, {"EUR": "200.00"})}
     assert stages(r) == {"Won": (1, None, 1.0)}
@@ -99,9 +101,9 @@ def test_february_and_an_empty_period(client: TestClient, database: Database) ->
     assert r.json()["outcomes"] == [] and r.json()["stages"] == []
 
 
-def test_by_owner_source_pipeline_and_closing_stage(client: TestClient,
-                                                     database: Database) -> None:
-    ids = history(database)
+def test_by_owner_source_pipeline_and_closing_stage(client: TestClient, database: Database,
+                                                     clock: Clock) -> None:
+    ids = history(client, clock, database)
     by_owner = outcomes(client.get(API, params={"group_by": "owner"}))
     assert by_owner == {
         ids["u1"]: (2, 0, 1.0, 15.0, 15.0, {"EUR": "1000.00", "USD": "500.00"}),
@@ -151,3 +153,30 @@ def test_bad_parameters_are_422(client: TestClient) -> None:
         assert_problem(client.get(API, params=params), 422, field)
     assert_problem(client.get(API, params={"from": "2026-02-01", "to": "2026-01-31"}), 422,
                    "from", "period.invalid")
+
+
+def test_query_count_does_not_grow_with_deals(client: TestClient, database: Database,
+                                              queries: Any, admin_user: Any) -> None:
+    """Three aggregates and, when grouped by owner or stage, one query for the names."""
+    def deals(n: int) -> None:
+        with database.transaction() as s:
+            st = default_stages(s)
+            for i in range(n):
+                add_deal(s, st["Won" if i % 3 else "Lost"], f"{i}.00", "USD" if i % 2 else "EUR",
+                         created_at=at("2026-03-01"), closed_at=at(f"2026-03-{2 + i % 27:02d}"),
+                         source=f"source {i % 5}", owner_id=admin_user[0].id)
+
+    deals(2)
+    client.get(API, params={"group_by": "owner"})
+    counts = {}
+    for group_by in ("owner", "source", "stage"):
+        queries.reset()
+        assert client.get(API, params={"group_by": group_by}).status_code == 200
+        counts[group_by] = queries.count
+    assert counts["owner"] == counts["source"] + 1
+    deals(40)
+    for group_by in ("owner", "source", "stage"):
+        queries.reset()
+        r = client.get(API, params={"group_by": group_by})
+        assert queries.count == counts[group_by], group_by
+    assert len(r.json()["outcomes"]) >= 1
