@@ -219,7 +219,8 @@ def rate_date(end: date | None, today: date) -> date:
 
 
 class Rates:
-    """The exchange rates of some currencies into the base currency, read in one query."""
+    """The exchange rates of some currencies into the base currency on any day, all read in
+    one query (the rule of ``commerce.rates.rates_on``, for many days at once)."""
 
     def __init__(self, db: Session, base: str, currencies: Iterable[str]) -> None:
         self.base = base
