@@ -19,7 +19,9 @@ from amity.core.clock import now
 from amity.core.db import Database
 from amity.deals.models import Deal, LostReason, Pipeline, Stage
 from amity.jobs.models import Job
+from amity.tickets.models import Ticket
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
+from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
 from tests.auth.world import (
     RELATIONS,
     ROLES,
@@ -59,7 +61,7 @@ def _url(path: str, ids: dict[str, Any]) -> str:
 def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) -> None:
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
-                                     "team_id", "role_id", "token_id", *SETTINGS_IDS,
+                                     "team_id", "role_id", "token_id", *SETTINGS_IDS, *TICKET_IDS,
                                      "deal_id", "order_id", "job_id", "interaction_id",
                                      "task_id")}
     for (method, path), op in MATRIX.items():
@@ -122,6 +124,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
     ids: dict[str, Any] = {"root": world.ids["root"]}
     with database.transaction() as s:
         ids.update(_settings_targets(s, path))
+        ids.update(ticket_settings_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
                                       name="Target", role="sales_rep")
@@ -153,7 +156,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
 def _soft_delete(database: Database, ids: dict[str, Any]) -> None:
     with database.transaction() as s:
         for model, key in ((Contact, "contact_id"), (Company, "company_id"), (Deal, "deal_id"),
-                           (Order, "order_id"), (Product, "product_id")):
+                           (Order, "order_id"), (Product, "product_id"), (Ticket, "ticket_id")):
             if key in ids:
                 s.execute(update(model).where(model.id == ids[key]).values(deleted_at=now()))
 

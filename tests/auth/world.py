@@ -48,6 +48,7 @@ from amity.deals.models import (
 from amity.notes import service as notes
 from amity.notes.models import Note
 from amity.notes.schemas import NoteCreate
+from tests.auth.matrix_tickets import ticket_fingerprint, ticket_records
 
 ROLES = tuple(BUILTIN_ROLES)  # admin, manager, sales_rep, support_agent, read_only
 RELATIONS = ("own", "mate", "other")  # record owned by the actor, a teammate, another team
@@ -109,7 +110,8 @@ def make_records(database: Database, owner_id: uuid.UUID) -> dict[str, uuid.UUID
                             data=NoteCreate(body="a company note"), actor=owner)
         deal, order = _deal_and_order(s, owner_id, c.id, co.id)
         interaction, task = _interaction_and_task(s, owner_id, c.id)
-        return {"contact_id": c.id, "company_id": co.id, "note_id": n.id,
+        tickets = ticket_records(s, owner_id, c.id, co.id)
+        return {**tickets, "contact_id": c.id, "company_id": co.id, "note_id": n.id,
                 "company_note_id": cn.id, "deal_id": deal, "order_id": order,
                 "interaction_id": interaction, "task_id": task,
                 "deal_stage_id": s.get(Deal, deal).stage_id}
@@ -182,6 +184,7 @@ def fingerprint(database: Database) -> dict[str, Any]:
         out["roles.rows"] = sorted((r.name, str(r.permissions)) for r in s.scalars(select(Role)))
         out["tokens.rows"] = sorted((str(t.id), str(t.revoked_at))
                                     for t in s.scalars(select(ApiToken)))
+        out.update(ticket_fingerprint(s))
         return out
 
 

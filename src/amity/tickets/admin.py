@@ -74,6 +74,15 @@ def _apply_calendar(db: Session, cal: BusinessCalendar, data: CalendarCreate | C
         cal.name = data.name
 
 
+def list_calendars(db: Session) -> list[BusinessCalendar]:
+    return list(db.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name)))
+
+
+def list_policies(db: Session) -> list[SlaPolicy]:
+    return list(db.scalars(select(SlaPolicy).order_by(SlaPolicy.priority, SlaPolicy.position,
+                                                      SlaPolicy.name)))
+
+
 def create_calendar(db: Session, *, data: CalendarCreate, actor: User) -> BusinessCalendar:
     cal = BusinessCalendar(id=uuid.uuid4(), holidays=[])
     _apply_calendar(db, cal, data, set(CALENDAR_FIELDS))

@@ -186,14 +186,14 @@ def _customer_filter(model: Any, t: Ticket) -> ColumnElement[bool]:
 
 
 def customer_value(db: Session, t: Ticket, *, today: date, visible_orders: Scope | None,
-                   may_see_orders: bool, visible_deals: Scope | None,
+                   visible_deals: Scope | None,
                    visible_tickets: Scope | None) -> CustomerValue | None:
     """The customer's spend, recent purchases and open deals, each within what the reader may
     see (``None`` when the reader may not see orders or deals at all)."""
     if t.contact_id is None and t.company_id is None:
         return None
     spend = orders = recent = deals = None
-    if may_see_orders:
+    if visible_orders is not None:
         summary = purchase_summary(db, contact_id=t.contact_id,
                                    company_id=None if t.contact_id else t.company_id,
                                    today=today, visible_orders=visible_orders)
@@ -204,10 +204,9 @@ def customer_value(db: Session, t: Ticket, *, today: date, visible_orders: Scope
                                   Order.currency, Order.total)
                            .where(_customer_filter(Order, t), Order.deleted_at.is_(None))
                            .order_by(Order.ordered_at.desc(), Order.id.desc()).limit(RECENT))
-        stmt = visible_orders(stmt) if visible_orders is not None else stmt
         recent = [PurchaseBrief(order_id=o.id, number=o.number, ordered_at=o.ordered_at,
                                 status=o.status, currency=o.currency, total=o.total)
-                  for o in db.execute(stmt)]
+                  for o in db.execute(visible_orders(stmt))]
     if visible_deals is not None:
         dstmt: AnySelect = (select(Deal.id, Deal.name, Deal.amount, Deal.currency,
                                    Deal.expected_close_date)

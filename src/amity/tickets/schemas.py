@@ -239,3 +239,16 @@ class CommentRead(Output):
     in_reply_to: str | None
     created_at: datetime
     attachments: list[AttachmentRead]
+
+
+class SurveyAnswer(Input):
+    score: int = Field(ge=1, le=5, description="1 = poor ... 5 = excellent")
+    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class SurveyState(Output):
+    reference: str
+    subject: str
+    expires_at: datetime
+    score: int | None = None
+    answered_at: datetime | None = None

@@ -19,8 +19,10 @@ from amity.api.v1 import (
     privacy,
     products,
     roles,
+    sla,
     tasks,
     teams,
+    tickets,
     timeline,
     tokens,
     users,
@@ -29,5 +31,5 @@ from amity.api.v1 import (
 router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,
-               activities, tasks, timeline, calendar):
+               activities, tasks, timeline, calendar, tickets, sla):
     router.include_router(module.router)

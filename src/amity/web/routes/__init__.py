@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from amity.web.routes import account, audit, contacts, privacy, session, settings
+from amity.web.routes import account, audit, contacts, privacy, session, settings, survey
 
 router = APIRouter()
 router.include_router(session.router)
@@ -11,5 +11,7 @@ router.include_router(contacts.router)
 router.include_router(settings.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
+router.include_router(survey.router)
+router.include_router(survey.api)
 
 __all__ = ["router"]
