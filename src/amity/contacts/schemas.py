@@ -144,6 +144,7 @@ class ContactRead(Output):
     tags: list[str]
     custom_fields: dict[str, Any]
     last_contacted_at: datetime | None
+    last_activity_at: datetime | None
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
