@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from amity.core.clock import now
 from amity.core.db import Database
 from amity.core.events import EventRecord
-from amity.jobs import queue, registry
+from amity.jobs import queue, registry, store
 
 BATCH = 500
 
@@ -40,6 +40,7 @@ def dispatch_events(database: Database, *, batch: int = BATCH) -> tuple[int, int
     if database.dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     with database.transaction() as s:
+        store.no_flush_wait(s)  # lost in a crash: dispatched again, the keys prevent twins
         events = s.execute(pick).all()
         if not events:
             return 0, 0
