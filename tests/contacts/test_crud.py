@@ -16,7 +16,7 @@ READ_KEYS = {
     "owner_id", "birthday", "gender", "language", "time_zone", "preferred_channel",
     "best_time_to_contact", "do_not_contact", "personal_notes", "emails", "phones", "addresses",
     "social_profiles", "important_dates", "tags", "custom_fields", "last_contacted_at",
-    "created_at", "updated_at", "deleted_at",
+    "last_activity_at", "created_at", "updated_at", "deleted_at",
 }
 
 

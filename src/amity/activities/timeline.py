@@ -54,7 +54,7 @@ P = InteractionParticipant
 @dataclass(frozen=True)
 class TimelineQuery:
     contact_id: uuid.UUID
-    user: User
+    user: User | None  # None: only the sources every viewer of the contact may see
     channels: list[str] = field(default_factory=list)
 
 
@@ -135,6 +135,8 @@ def _tasks(db: Session, q: TimelineQuery) -> SourceSelect:
 
 
 def _deals_of(db: Session, q: TimelineQuery) -> ColumnElement[bool] | None:
+    if q.user is None:
+        return None
     visible = owner_condition(db, q.user, Deal.owner_id, Permission.DEALS_VIEW)
     if visible is false():
         return None
@@ -170,6 +172,8 @@ def _deals_closed(db: Session, q: TimelineQuery) -> SourceSelect | None:
 
 @timeline_source("order", "order")
 def _orders(db: Session, q: TimelineQuery) -> SourceSelect | None:
+    if q.user is None:
+        return None
     visible = owner_condition(db, q.user, Order.owner_id, Permission.ORDERS_VIEW)
     if visible is false():
         return None
@@ -219,9 +223,9 @@ def _title(kind: str, event: str | None, row: Any) -> str:
     return kind.capitalize()
 
 
-def timeline(db: Session, user: User, *, contact_id: uuid.UUID, kinds: list[str] | None = None,
-             channels: list[str] | None = None, cursor: str | None = None,
-             limit: int = 50) -> tuple[list[TimelineItem], str | None]:
+def timeline(db: Session, user: User | None, *, contact_id: uuid.UUID,
+             kinds: list[str] | None = None, channels: list[str] | None = None,
+             cursor: str | None = None, limit: int = 50) -> tuple[list[TimelineItem], str | None]:
     """One page of the contact's timeline, newest first, and the cursor of the next page.
 
     ``kinds`` keeps only those sources; ``channels`` filters interactions (and, when ``kinds``

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from amity.activities.schemas import TimelineItem as TimelineItem  # the 360's timeline
 from amity.commerce.schemas import PurchaseSummary
 from amity.core.schemas import (
     Address,
@@ -166,21 +167,15 @@ class ContactBrief(Output):
     display_name: str
 
 
-class TimelineItem(Output):
-    kind: str
-    id: uuid.UUID
-    occurred_at: datetime
-    title: str
-    body: str | None = None
-    author_id: uuid.UUID | None = None
-
-
 class Contact360(Output):
     contact: ContactRead
     company: CompanyBrief | None
     referred_by: ContactBrief | None
     referrals: list[ContactBrief]
-    timeline: list[TimelineItem]
+    timeline: list[TimelineItem] = Field(description="The first page of the contact's timeline "
+                                         "(interactions, notes, tasks, deals, orders)")
+    timeline_next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to /contacts/{id}/timeline for the next page")
     notes_count: int
     purchases: PurchaseSummary | None = Field(
         None, description="What the contact bought (orders the reader may see); null when the "

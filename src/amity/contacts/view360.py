@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from amity.activities.timeline import timeline as contact_timeline
+from amity.auth.models import User
 from amity.commerce.history import purchase_summary
 from amity.contacts.models import Contact, ContactEmail
 from amity.contacts.schemas import (
@@ -20,16 +22,9 @@ from amity.contacts.schemas import (
     Contact360,
     ContactBrief,
     ContactRead,
-    TimelineItem,
 )
 from amity.core.clock import now
-from amity.notes.service import latest_notes
-
-
-def _first_line(text: str, width: int = 80) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
-
+from amity.notes.models import Note
 
 AnySelect = Select[*tuple[Any, ...]]
 ScopeContacts = Callable[[AnySelect], AnySelect]
@@ -53,12 +48,14 @@ def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactB
 
 
 def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContacts,
-                visible_orders: ScopeOrders | None = None,
+                visible_orders: ScopeOrders | None = None, reader: User | None = None,
                 timeline_limit: int = 20) -> Contact360:
     """``visible_contacts`` restricts a select on contacts to those the reader may see (the
     access layer's ``scoped``): the referrer and referrals are shown only within it.
     ``visible_orders`` does the same for orders (``commerce.queries.order_scope``); the
-    purchase summary counts only those, and is left out (None) without it."""
+    purchase summary counts only those, and is left out (None) without it. The timeline is
+    the first page of ``activities.timeline`` as ``reader`` may see it (notes, interactions
+    and tasks only without a reader)."""
     referred_by = None
     if contact.referred_by_id:
         referred_by = _brief(db, contact.referred_by_id, visible_contacts)
@@ -66,19 +63,19 @@ def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContact
         select(Contact.id, Contact.first_name, Contact.last_name)
         .where(Contact.referred_by_id == contact.id, Contact.deleted_at.is_(None))
         .order_by(Contact.sort_name).limit(50))))
-    notes, notes_count = latest_notes(db, entity_type="contact", entity_id=contact.id,
-                                      limit=timeline_limit)
-    timeline = [TimelineItem(kind="note", id=n.id, occurred_at=n.created_at,
-                             title=_first_line(n.body), body=n.body, author_id=n.author_id)
-                for n in notes]
-    timeline.sort(key=lambda item: item.occurred_at, reverse=True)
+    timeline, next_cursor = contact_timeline(db, reader, contact_id=contact.id,
+                                             limit=timeline_limit)
+    notes_count = int(db.scalar(select(func.count()).select_from(Note).where(
+        Note.entity_type == "contact", Note.entity_id == contact.id,
+        Note.deleted_at.is_(None))) or 0)
     return Contact360(
         contact=ContactRead.model_validate(contact),
         company=CompanyBrief.model_validate(contact.company) if contact.company else None,
         referred_by=referred_by,
         referrals=[ContactBrief(id=r.id, display_name=f"{r.first_name} {r.last_name}".strip()
                                 or "(no name)") for r in referrals],
-        timeline=timeline[:timeline_limit],
+        timeline=timeline,
+        timeline_next_cursor=next_cursor,
         notes_count=notes_count,
         purchases=None if visible_orders is None else purchase_summary(
             db, contact_id=contact.id, today=now().date(), visible_orders=visible_orders),

@@ -207,7 +207,7 @@ def get_contact_360(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
     view = contact_360(db, c, timeline_limit=timeline_limit,
                        visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
                                                             Permission.CONTACTS_VIEW),
-                       visible_orders=order_scope(db, user))
+                       visible_orders=order_scope(db, user), reader=user)
     return view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
                                                                  view.contact)})
 

@@ -117,7 +117,7 @@ def contact_page(request: Request, contact_id: uuid.UUID, db: DbSession,
 def _contact_page(request: Request, db: Session, user: User, contact: Contact,
                   note_error: str | None = None, note_body: str = "",
                   status_code: int = 200) -> Response:
-    view = contact_360(db, contact, timeline_limit=TIMELINE_LIMIT,
+    view = contact_360(db, contact, timeline_limit=TIMELINE_LIMIT, reader=user,
                        visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
                                                             Permission.CONTACTS_VIEW))
     view = view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
