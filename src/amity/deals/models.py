@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amity.core.clock import now
@@ -65,8 +65,15 @@ class Deal(Record, Base):
     __tablename__ = "deals"
     __table_args__ = (
         Index("ix_deals_board", "pipeline_id", "stage_id", "rank"),
+        # the board's sums per stage, currency and probability read this index alone
+        # (PostgreSQL index-only scan) instead of every live deal row of the pipeline
+        Index("ix_deals_board_totals", "pipeline_id", "stage_id", "currency", "probability",
+              postgresql_include=["amount", "owner_id"],
+              postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL")),
         Index("ix_deals_close", "status", "expected_close_date"),
         Index("ix_deals_sort_name", "sort_name", "id"),
+        Index("ix_deals_amount", "amount", "id"),
+        Index("ix_deals_expected_close_date", "expected_close_date", "id"),
     )
 
     name: Mapped[str] = mapped_column(String(300))
