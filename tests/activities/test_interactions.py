@@ -197,3 +197,26 @@ def test_an_interaction_on_a_deal_touches_it(client: Any, database: Database) ->
     with database.transaction(write=False) as s:
         row = s.get(Deal, uuid.UUID(deal["id"]))
         assert row is not None and abs((row.last_activity_at - later).total_seconds()) < 1e-3
+
+
+def test_custom_fields_on_interactions(client: Any) -> None:
+    r = client.post("/api/v1/custom-fields", json={"entity": "interaction", "key": "campaign",
+                                                    "label": "Campaign", "type": "select",
+                                                    "options": ["spring", "autumn"]})
+    assert r.status_code == 201, r.text
+    c = make_contact(client)
+    made = call(client, c["id"], custom_fields={"campaign": "spring"})
+    assert made["custom_fields"] == {"campaign": "spring"}
+    r = client.patch(f"/api/v1/interactions/{made['id']}",
+                     json={"custom_fields": {"campaign": "winter"}})
+    assert_problem(r, 422, "custom_fields.campaign", "custom_field.invalid")
+
+
+def test_a_users_time_zone_is_set_by_user_managers(client: Any, admin_user: Any) -> None:
+    me = str(admin_user[0].id)
+    assert client.get("/api/v1/users/me").json()["time_zone"] == "UTC"
+    r = client.patch(f"/api/v1/users/{me}", json={"time_zone": "America/New_York"})
+    assert r.status_code == 200 and r.json()["time_zone"] == "America/New_York"
+    assert client.get("/api/v1/agenda").json()["time_zone"] == "America/New_York"
+    assert_problem(client.patch(f"/api/v1/users/{me}", json={"time_zone": "Nowhere/Land"}),
+                   422, "time_zone")

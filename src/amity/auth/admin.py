@@ -110,14 +110,16 @@ def add_user(db: Session, *, email: str, name: str, password: str | None, role: 
 
 
 def update_user(db: Session, *, user: User, actor: User, fields: set[str], name: str | None,
-                role: str | None, is_admin: bool | None) -> User:
+                role: str | None, is_admin: bool | None, time_zone: str | None = None) -> User:
     if user.is_admin and not actor.is_admin:
         raise Forbidden("Only an administrator may change an administrator")
     before = {"name": user.name, "role": user.role.name if user.role else None,
-              "is_admin": user.is_admin}
+              "is_admin": user.is_admin, "time_zone": user.time_zone}
     was_admin = is_administrator(user)
     if "name" in fields and name:
         user.name = name.strip()
+    if "time_zone" in fields and time_zone:
+        user.time_zone = time_zone
     if "is_admin" in fields and is_admin is not None and is_admin != user.is_admin:
         if not actor.is_admin:
             raise Forbidden("Only an administrator may grant or remove administrator rights")
@@ -129,7 +131,7 @@ def update_user(db: Session, *, user: User, actor: User, fields: set[str], name:
     if was_admin and not is_administrator(user):
         _keep_an_admin(db, user)
     after = {"name": user.name, "role": user.role.name if user.role else None,
-             "is_admin": user.is_admin}
+             "is_admin": user.is_admin, "time_zone": user.time_zone}
     changes = audit.diff(before, after)
     if changes:
         db.flush()

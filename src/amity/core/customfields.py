@@ -16,7 +16,7 @@ from amity.core.mixins import Timestamps, UUIDPk
 
 FieldType = Literal["text", "number", "date", "select", "multi_select", "boolean"]
 FIELD_TYPES: tuple[str, ...] = ("text", "number", "date", "select", "multi_select", "boolean")
-ENTITIES: tuple[str, ...] = ("contact", "company", "ticket")
+ENTITIES: tuple[str, ...] = ("contact", "company", "ticket", "interaction")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 

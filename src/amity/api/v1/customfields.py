@@ -16,7 +16,7 @@ from amity.core.customfields import CustomFieldDefinition, create_definition
 from amity.core.schemas import Input, Output
 
 router = APIRouter(prefix="/custom-fields", tags=["custom fields"])
-Entity = Literal["contact", "company", "ticket"]
+Entity = Literal["contact", "company", "ticket", "interaction"]
 
 
 class DefinitionCreate(Input):

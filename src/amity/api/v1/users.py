@@ -14,7 +14,7 @@ from amity.api.deps import CurrentUser, DbSession
 from amity.auth import admin
 from amity.auth.access import Permission, require
 from amity.auth.models import User
-from amity.core.schemas import Input, Output
+from amity.core.schemas import Input, Output, TimeZoneName
 
 router = APIRouter(tags=["users"])
 RoleName = Annotated[str, StringConstraints(min_length=1, max_length=80)]
@@ -32,6 +32,7 @@ class UserRead(Output):
     created_at: datetime
     deactivated_at: datetime | None
     last_login_at: datetime | None
+    time_zone: str = Field("UTC", description="Their agenda and reminders use it")
 
     @model_validator(mode="before")
     @classmethod
@@ -56,6 +57,7 @@ class UserUpdate(Input):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     role: RoleName | None = None
     is_admin: bool | None = Field(None, description="Only administrators may change it")
+    time_zone: TimeZoneName = Field(None, description="IANA name, e.g. 'Europe/Paris'")
 
 
 class Deactivate(Input):
@@ -102,7 +104,7 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, db: DbSession, user: Curre
     require(user, Permission.USERS_MANAGE)
     return admin.update_user(db, user=admin.get_user(db, user_id), actor=user,
                              fields=set(body.model_fields_set), name=body.name, role=body.role,
-                             is_admin=body.is_admin)
+                             is_admin=body.is_admin, time_zone=body.time_zone)
 
 
 @router.post("/users/{user_id}/deactivate", response_model=Reassigned,
