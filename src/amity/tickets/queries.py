@@ -43,7 +43,7 @@ SORTS: dict[str, Sort] = {
     "number": Sort("number", Ticket.number),
     "-number": Sort("number", Ticket.number, descending=True),
 }
-_REFERENCE = re.compile(r"^\[?#?t-?(\d{1,18})\]?$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\[?#?(?:t-?)?(\d{1,18})\]?$", re.IGNORECASE)
 
 
 @dataclass

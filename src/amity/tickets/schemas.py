@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from amity.core.schemas import CustomFieldValues, Input, LongText, Output
 
@@ -49,12 +49,12 @@ class TicketUpdate(TicketFields):
     resolution_notes: LongText | None = None
     version: int | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> TicketUpdate:
-        for name in ("subject", "priority", "channel", "status"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be empty")
-        return self
+    @field_validator("subject", "priority", "channel", "status")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:  # only sent values are validated: null was sent
+            raise ValueError("cannot be null")
+        return value
 
 
 class Assign(Input):

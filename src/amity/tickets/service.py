@@ -193,11 +193,12 @@ def update_ticket(db: Session, *, ticket: Ticket, data: TicketUpdate, actor: Use
     at = now()
     before = snapshot(ticket)
     fields = set(data.model_fields_set) - {"version", "status"}
-    _apply(db, ticket, data, fields)
-    if any(before[k] != getattr(ticket, k) for k in SLA_INPUTS):
-        sla.schedule(db, ticket)
-    if "status" in data.model_fields_set and data.status is not None:
-        _move(db, ticket, data.status, at, survey)
+    with db.no_autoflush:  # one UPDATE (one version) for the whole change
+        _apply(db, ticket, data, fields)
+        if any(before[k] != getattr(ticket, k) for k in SLA_INPUTS):
+            sla.schedule(db, ticket)
+        if "status" in data.model_fields_set and data.status is not None:
+            _move(db, ticket, data.status, at, survey)
     return _finish(db, ticket, before, actor, at, action="update")
 
 
@@ -224,19 +225,20 @@ def assign_ticket(db: Session, *, ticket: Ticket, data: Assign, actor: User) -> 
     at = now()
     before = snapshot(ticket)
     sent = data.model_fields_set
-    if "team_id" in sent:
-        assignment.check_team(db, data.team_id)
-        ticket.team_id = data.team_id
-    if data.auto:
-        if ticket.team_id is None:
-            raise ValidationFailed("ticket.no_team", "Automatic assignment needs a team",
-                                   "team_id")
-        if not _auto_assign(db, ticket, at, forced=True):
-            raise ValidationFailed("team.nobody_available", "Nobody in this team is available "
-                                   "(all inactive or away)", "team_id")
-    elif "assignee_id" in sent:
-        assignment.check_assignee(db, data.assignee_id)
-        ticket.assignee_id = data.assignee_id
+    with db.no_autoflush:
+        if "team_id" in sent:
+            assignment.check_team(db, data.team_id)
+            ticket.team_id = data.team_id
+        if data.auto:
+            if ticket.team_id is None:
+                raise ValidationFailed("ticket.no_team", "Automatic assignment needs a team",
+                                       "team_id")
+            if not _auto_assign(db, ticket, at, forced=True):
+                raise ValidationFailed("team.nobody_available", "Nobody in this team is "
+                                       "available (all inactive or away)", "team_id")
+        elif "assignee_id" in sent:
+            assignment.check_assignee(db, data.assignee_id)
+            ticket.assignee_id = data.assignee_id
     return _finish(db, ticket, before, actor, at, action="assign", automatic=data.auto)
 
 
@@ -282,16 +284,17 @@ def add_comment(db: Session, *, ticket: Ticket, data: CommentCreate, actor: User
                             body=data.body, message_id=data.message_id,
                             in_reply_to=data.in_reply_to, created_at=at)
     db.add(comment)
-    if data.author == "agent" and data.public:
-        if ticket.first_responded_at is None:
-            sla.met_late(db, ticket, "first_response", at)
-            ticket.first_responded_at = at
-            sla.refresh_derived(ticket)
-        if ticket.status == "new":
+    with db.no_autoflush:
+        if data.author == "agent" and data.public:
+            if ticket.first_responded_at is None:
+                sla.met_late(db, ticket, "first_response", at)
+                ticket.first_responded_at = at
+                sla.refresh_derived(ticket)
+            if ticket.status == "new":
+                _move(db, ticket, "open", at, None)
+        elif data.author == "customer" and ticket.status in ("pending_customer", "resolved"):
             _move(db, ticket, "open", at, None)
-    elif data.author == "customer" and ticket.status in ("pending_customer", "resolved"):
-        _move(db, ticket, "open", at, None)
-    ticket.updated_at = at
+        ticket.updated_at = at
     db.flush()
     changes = audit.diff(before, snapshot(ticket))
     changes["comment_id"] = [None, str(comment.id)]

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from amity.core.schemas import Input, Output
 from amity.tickets.schemas import Priority
@@ -37,12 +37,12 @@ class CalendarUpdate(Input):
     holidays: list[date] | None = Field(None, max_length=2000)
     version: int | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> CalendarUpdate:
-        for key in ("name", "time_zone", "hours", "holidays"):
-            if key in self.model_fields_set and getattr(self, key) is None:
-                raise ValueError(f"{key} cannot be empty")
-        return self
+    @field_validator("name", "time_zone", "hours", "holidays")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:  # only sent values are validated: null was sent
+            raise ValueError("cannot be null")
+        return value
 
 
 class CalendarRead(Output):
@@ -87,13 +87,13 @@ class PolicyCreate(PolicyFields):
 class PolicyUpdate(PolicyFields):
     version: int | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> PolicyUpdate:
-        for key in ("name", "priority", "first_response_minutes", "resolution_minutes",
-                    "warning_percent", "position", "active"):
-            if key in self.model_fields_set and getattr(self, key) is None:
-                raise ValueError(f"{key} cannot be empty")
-        return self
+    @field_validator("name", "priority", "first_response_minutes", "resolution_minutes",
+                     "warning_percent", "position", "active")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:  # only sent values are validated: null was sent
+            raise ValueError("cannot be null")
+        return value
 
 
 class PolicyRead(Output):
