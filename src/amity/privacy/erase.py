@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Text, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from amity.activities.privacy import erase_activities
 from amity.auth.models import User
 from amity.contacts.models import Contact, ContactConsent
 from amity.core import audit
@@ -92,9 +93,12 @@ def erase_contact(db: Session, *, contact: Contact, confirm: str,
             note.body, note.updated_at = ERASED_NOTE, at
     note_ids = [n.id for n in notes]
     ids = [contact.id, *note_ids]
+    activity_ids = erase_activities(db, contact_id=contact.id)
     entries = list(db.scalars(select(AuditEntry).where(
         or_((AuditEntry.entity_type == "contact") & (AuditEntry.entity_id == contact.id),
-            (AuditEntry.entity_type == "note") & AuditEntry.entity_id.in_(note_ids)))))
+            (AuditEntry.entity_type == "note") & AuditEntry.entity_id.in_(note_ids),
+            AuditEntry.entity_type.in_(("interaction", "task"))
+            & AuditEntry.entity_id.in_(activity_ids)))))
     for entry in entries:
         entry.changes = audit.scrub(entry.changes or {})
     mention = or_(*(cast(EventRecord.payload, Text).contains(str(i)) for i in ids))

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from amity.activities.privacy import export_activities
 from amity.auth.models import User
 from amity.contacts.consent import consent_history, current_consents
 from amity.contacts.models import Contact, ContactConsent
@@ -77,6 +78,7 @@ def collect(db: Session, contact: Contact) -> dict[str, Any]:
         "history": [_entry(e) for e in history],
         "referred_by": _brief(referred_by) if referred_by else None,
         "referrals": [_brief(r) for r in referrals],
+        **export_activities(db, contact_id=contact.id),
     }
 
 
