@@ -1,12 +1,12 @@
-"""A contact's timeline: interactions, notes, tasks, deals, orders (and any source registered
-later, such as tickets) merged newest first, in one statement.
+"""A contact's timeline: interactions, notes, tasks, deals, orders and tickets merged newest
+first, in one statement.
 
 Each source is one function returning a ``SourceSelect``: a select of the common entry columns
 (``entry_columns``) over one index range on (contact, time). The page is a ``UNION ALL`` of
 every source's own first ``limit + 1`` rows after the cursor, sorted and cut once more, so each
 source reads at most a page from its index whatever the contact's history. The cursor is the
 last entry's (time, id, source): pages have no gaps and no repeats across sources, even for
-entries at the same instant. Adding a source (tickets) is one decorated function.
+entries at the same instant. Adding a source is one decorated function.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from amity.core.db import UTCDateTime
 from amity.core.errors import ValidationFailed
 from amity.deals.models import Deal, DealContact
 from amity.notes.models import Note
+from amity.tickets.models import Ticket
 
 P = InteractionParticipant
 
@@ -182,6 +183,22 @@ def _orders(db: Session, q: TimelineQuery) -> SourceSelect | None:
                                  channel=Order.channel, status=Order.status)).where(
         Order.contact_id == q.contact_id, Order.deleted_at.is_(None), visible)
     return SourceSelect(stmt, Order.ordered_at, Order.id)
+
+
+@timeline_source("ticket", "ticket")
+def _tickets(db: Session, q: TimelineQuery) -> SourceSelect | None:
+    """Tickets the reader may view, at their opening (a contact has few: the contact's
+    ``ix_tickets_contact_status`` rows are sorted, no time index needed)."""
+    if q.user is None:
+        return None
+    visible = owner_condition(db, q.user, Ticket.owner_id, Permission.TICKETS_VIEW)
+    if visible is false():
+        return None
+    stmt = select(*entry_columns("ticket", id=Ticket.id, occurred_at=Ticket.created_at,
+                                 title=Ticket.subject, author_id=Ticket.owner_id,
+                                 channel=Ticket.channel, status=Ticket.status)).where(
+        Ticket.contact_id == q.contact_id, Ticket.deleted_at.is_(None), visible)
+    return SourceSelect(stmt, Ticket.created_at, Ticket.id)
 
 
 def encode_cursor(occurred_at: datetime, item_id: uuid.UUID, source: str) -> str:
