@@ -55,6 +55,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("activities.reminders", "activities.scan_reminders", every=timedelta(minutes=1)),
     Schedule("activities.important_dates", "activities.important_dates",
              every=timedelta(hours=1)),
+    Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
 )
 
 
