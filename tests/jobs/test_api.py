@@ -117,3 +117,16 @@ def test_only_administrators_and_a_denied_retry_changes_nothing(app, database: D
                              ("POST", f"/api/v1/jobs/{job.id}/retry")):
             assert_problem(c.request(method, path), 403, code="forbidden")
     assert one(database, job.id).status == "dead"
+
+
+def test_a_retry_repeated_with_its_idempotency_key_gets_the_first_answer(
+        client: TestClient, database: Database, clock: Clock) -> None:
+    [dead] = _jobs(database, clock, ("mail.send", "dead"))
+    headers = {"Idempotency-Key": "retry-1"}
+    first = client.post(f"/api/v1/jobs/{dead.id}/retry", headers=headers)
+    again = client.post(f"/api/v1/jobs/{dead.id}/retry", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    assert_problem(client.post(f"/api/v1/jobs/{dead.id}/retry"), 409)  # without the key
+    audit = client.get("/api/v1/audit", params={"entity_type": "job"}).json()["items"]
+    assert len(audit) == 1

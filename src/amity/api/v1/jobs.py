@@ -11,8 +11,18 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from amity.api.deps import AppSettings, CurrentUser, Cursor, DbSession, Limit
+from amity.api.deps import (
+    AppSettings,
+    CurrentUser,
+    Cursor,
+    DbSession,
+    IdempotencyKey,
+    Limit,
+)
+from amity.api.idempotency import idempotent
 from amity.auth.access import Permission, scope_for
 from amity.auth.models import User
 from amity.core.errors import Forbidden
@@ -81,9 +91,18 @@ def get_job(job_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Job:
     return admin.get_job(db, job_id)
 
 
+class _NoBody(BaseModel):
+    pass
+
+
 @router.post("/{job_id}/retry", response_model=JobRead,
              summary="Run a dead or failed job again now")
-def retry_job(job_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Job:
-    """A fresh set of attempts; 409 for a job that is queued, running or done."""
+def retry_job(job_id: uuid.UUID, db: DbSession, user: CurrentUser,
+              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A fresh set of attempts; 409 for a job that is queued, running or done. With an
+    ``Idempotency-Key``, a repeated call gets the first answer instead of a 409."""
     require_queue_admin(user)
-    return admin.retry_job(db, job=admin.get_job(db, job_id), actor_id=user.id)
+    job = admin.get_job(db, job_id)
+    return idempotent(db, user, idempotency_key, f"/jobs/{job_id}/retry", _NoBody(),
+                      lambda: admin.retry_job(db, job=job, actor_id=user.id), JobRead,
+                      status=200)
