@@ -56,6 +56,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("activities.important_dates", "activities.important_dates",
              every=timedelta(hours=1)),
     Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
+    Schedule("tickets.files", "tickets.sweep_files", every=timedelta(hours=1)),
 )
 
 

@@ -30,6 +30,7 @@ from amity.core.errors import ValidationFailed
 from amity.core.events import DomainEvent, EventRecord, publish
 from amity.core.idempotency import IdempotencyRecord
 from amity.notes.models import Note
+from amity.tickets.privacy import erase_tickets
 
 ERASED_NAME = "Erased contact"
 ERASED_NOTE = "[erased]"
@@ -94,11 +95,13 @@ def erase_contact(db: Session, *, contact: Contact, confirm: str,
     note_ids = [n.id for n in notes]
     ids = [contact.id, *note_ids]
     activity_ids = erase_activities(db, contact_id=contact.id)
+    ticket_ids = erase_tickets(db, contact_id=contact.id)
     entries = list(db.scalars(select(AuditEntry).where(
         or_((AuditEntry.entity_type == "contact") & (AuditEntry.entity_id == contact.id),
             (AuditEntry.entity_type == "note") & AuditEntry.entity_id.in_(note_ids),
             AuditEntry.entity_type.in_(("interaction", "task"))
-            & AuditEntry.entity_id.in_(activity_ids)))))
+            & AuditEntry.entity_id.in_(activity_ids),
+            (AuditEntry.entity_type == "ticket") & AuditEntry.entity_id.in_(ticket_ids)))))
     for entry in entries:
         entry.changes = audit.scrub(entry.changes or {})
     mention = or_(*(cast(EventRecord.payload, Text).contains(str(i)) for i in ids))

@@ -24,6 +24,7 @@ from amity.core.clock import now
 from amity.core.customfields import definitions_for
 from amity.core.errors import ValidationFailed
 from amity.notes.models import Note
+from amity.tickets.privacy import export_tickets
 
 FORMATS = ("json", "html")
 
@@ -79,6 +80,7 @@ def collect(db: Session, contact: Contact) -> dict[str, Any]:
         "referred_by": _brief(referred_by) if referred_by else None,
         "referrals": [_brief(r) for r in referrals],
         **export_activities(db, contact_id=contact.id),
+        **export_tickets(db, contact_id=contact.id),
     }
 
 

@@ -16,9 +16,11 @@ import os
 import tempfile
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amity.auth.models import User
@@ -151,3 +153,30 @@ def stored_file(store: AttachmentStore, att: TicketAttachment) -> Path:
     if not path.is_file():
         raise Gone("attachment.missing", "The file's content is no longer stored")
     return path
+
+
+def sweep_unreferenced(db: Session, store: AttachmentStore, *, older_than: datetime) -> int:
+    """Delete stored files no attachment row names any more (erased, or left by an upload
+    whose transaction rolled back) and stale temporary uploads, last modified before
+    ``older_than`` (so an upload in flight is never touched). Returns how many went."""
+    if not store.root.is_dir():
+        return 0
+    cutoff = older_than.timestamp()
+    removed = 0
+    for tmp in store.root.glob(".upload-*"):
+        if tmp.stat().st_mtime < cutoff:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    for folder in sorted(p for p in store.root.iterdir() if p.is_dir() and len(p.name) == 2):
+        files = {p.name: p for p in folder.iterdir()
+                 if p.is_file() and p.stat().st_mtime < cutoff}
+        names = sorted(files)
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            known = set(db.scalars(select(TicketAttachment.sha256)
+                                   .where(TicketAttachment.sha256.in_(chunk))))
+            for name in chunk:
+                if name not in known:
+                    files[name].unlink(missing_ok=True)
+                    removed += 1
+    return removed
