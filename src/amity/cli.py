@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from amity import __version__
+from amity.cli_tickets import tickets_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
 
@@ -23,6 +24,7 @@ app.add_typer(user_app, name="user")
 privacy_app = typer.Typer(help="Personal data: export or erase one person (GDPR).",
                           no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(tickets_app, name="tickets")
 console = Console()
 err = Console(stderr=True)
 
