@@ -12,8 +12,9 @@ from tests.factories import make_company, make_contact
 LIST_QUERIES = 6
 # The token, the contact and its four selectin loads (as above), the referrer's name and first
 # email (one statement), the referrals, the latest notes and their count, and the purchase
-# summary's three aggregates (spend per currency, per product, per category).
-VIEW_360_QUERIES = 13
+# summary's three aggregates (spend per currency, per product, per category), and the service
+# summary (tickets and satisfaction, one statement).
+VIEW_360_QUERIES = 14
 # The token, the page of companies and one selectin load of their tags.
 COMPANY_LIST_QUERIES = 3
 

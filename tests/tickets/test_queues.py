@@ -14,7 +14,9 @@ from amity.auth.models import User
 from amity.commerce.models import Order, OrderLine
 from amity.core.db import Database
 from amity.deals.models import Deal, Pipeline
-from tests.auth.world import build_world
+from amity.tickets import service
+from amity.tickets.schemas import TicketCreate
+from tests.auth.world import build_world, make_records
 from tests.factories import make_contact
 from tests.tickets.support import Clock, at, comment, make_policy, make_ticket, patch_ticket
 
@@ -126,3 +128,20 @@ def test_a_ticket_shows_the_customers_value(client: TestClient, anon: TestClient
     assert seen["open_deals"] is None and seen["orders"] == 2
     # a ticket without customer has no customer block
     assert make_ticket(client)["customer"] is None
+
+
+def test_the_contact_360_shows_the_service_summary(client: TestClient, anon: TestClient,
+                                                   database: Database) -> None:
+    world = build_world(database)
+    ids = make_records(database, world.ids["mate"])  # a contact with a ticket of the mate
+    with database.transaction() as s:
+        outsider = s.get(User, world.ids["outsider"])
+        assert outsider is not None
+        service.create_ticket(s, data=TicketCreate(subject="Elsewhere",
+                                                   contact_id=ids["contact_id"]),
+                              actor=outsider)
+    url = f"/api/v1/contacts/{ids['contact_id']}/360"
+    assert client.get(url).json()["service"]["tickets_total"] == 2
+    rep = {"Authorization": f"Bearer {world.tokens['sales_rep']}"}
+    # the rep sees the teammate's ticket, not the other team's
+    assert anon.get(url, headers=rep).json()["service"]["tickets_total"] == 1

@@ -22,6 +22,7 @@ from amity.core.schemas import (
     SocialProfile,
     TimeZoneName,
 )
+from amity.tickets.schemas import ServiceSummary
 
 Stage = Literal["subscriber", "lead", "qualified", "opportunity", "customer", "evangelist",
                 "churned"]
@@ -180,6 +181,9 @@ class Contact360(Output):
     purchases: PurchaseSummary | None = Field(
         None, description="What the contact bought (orders the reader may see); null when the "
                           "reader may not view orders")
+    service: ServiceSummary | None = Field(
+        None, description="Open and past tickets (those the reader may see) and satisfaction; "
+                          "null when the reader may not view tickets")
 
 
 SortKey = Literal["created_at", "-created_at", "updated_at", "-updated_at", "name", "-name"]

@@ -25,10 +25,12 @@ from amity.contacts.schemas import (
 )
 from amity.core.clock import now
 from amity.notes.models import Note
+from amity.tickets.queries import service_summary
 
 AnySelect = Select[*tuple[Any, ...]]
 ScopeContacts = Callable[[AnySelect], AnySelect]
 ScopeOrders = Callable[[AnySelect], AnySelect]
+ScopeTickets = Callable[[AnySelect], AnySelect]
 
 
 def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactBrief | None:
@@ -49,13 +51,16 @@ def _brief(db: Session, contact_id: uuid.UUID, scope: ScopeContacts) -> ContactB
 
 def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContacts,
                 visible_orders: ScopeOrders | None = None, reader: User | None = None,
+                visible_tickets: ScopeTickets | None = None,
                 timeline_limit: int = 20) -> Contact360:
     """``visible_contacts`` restricts a select on contacts to those the reader may see (the
     access layer's ``scoped``): the referrer and referrals are shown only within it.
     ``visible_orders`` does the same for orders (``commerce.queries.order_scope``); the
     purchase summary counts only those, and is left out (None) without it. The timeline is
     the first page of ``activities.timeline`` as ``reader`` may see it (notes, interactions
-    and tasks only without a reader)."""
+    and tasks only without a reader). ``visible_tickets`` restricts the service summary
+    (``tickets.queries.service_summary``) to the tickets the reader may see; without it the
+    summary is left out."""
     referred_by = None
     if contact.referred_by_id:
         referred_by = _brief(db, contact.referred_by_id, visible_contacts)
@@ -79,4 +84,6 @@ def contact_360(db: Session, contact: Contact, *, visible_contacts: ScopeContact
         notes_count=notes_count,
         purchases=None if visible_orders is None else purchase_summary(
             db, contact_id=contact.id, today=now().date(), visible_orders=visible_orders),
+        service=None if visible_tickets is None else service_summary(db, contact.id,
+                                                                     visible_tickets),
     )

@@ -23,7 +23,14 @@ from amity.api.deps import (
 )
 from amity.api.idempotency import idempotent
 from amity.auth import fields
-from amity.auth.access import Permission, access_record, check_reference, require, scoped
+from amity.auth.access import (
+    Permission,
+    access_record,
+    check_reference,
+    require,
+    scope_for,
+    scoped,
+)
 from amity.auth.models import User
 from amity.commerce.queries import order_scope
 from amity.companies.models import Company
@@ -47,6 +54,7 @@ from amity.core.errors import ValidationFailed
 from amity.core.schemas import Output, PageOut
 from amity.notes import service as notes
 from amity.notes.schemas import NoteCreate, NoteRead
+from amity.tickets.models import Ticket
 
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 
@@ -207,7 +215,10 @@ def get_contact_360(contact_id: uuid.UUID, db: DbSession, user: CurrentUser,
     view = contact_360(db, c, timeline_limit=timeline_limit,
                        visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
                                                             Permission.CONTACTS_VIEW),
-                       visible_orders=order_scope(db, user), reader=user)
+                       visible_orders=order_scope(db, user), reader=user,
+                       visible_tickets=None if scope_for(user, Permission.TICKETS_VIEW) == "none"
+                       else lambda stmt: scoped(db, stmt, user, Ticket,
+                                                Permission.TICKETS_VIEW))
     return view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
                                                                  view.contact)})
 
