@@ -145,8 +145,10 @@ def queue_counts(db: Session, base: AnySelect, *, user_id: uuid.UUID,
     conditions = queue_conditions(user_id, at)
     sums = [func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
             for name, cond in conditions.items()]
-    scoped_ids = base.where(Ticket.deleted_at.is_(None)).with_only_columns(Ticket.id)
-    row = db.execute(select(*sums).where(Ticket.id.in_(scoped_ids))).one()
+    # every queue holds open tickets only: the status index narrows the scan to those
+    stmt = base.with_only_columns(*sums).where(Ticket.deleted_at.is_(None),
+                                               Ticket.status.in_(OPEN_STATUSES))
+    row = db.execute(stmt).one()
     return {name: int(row._mapping[name]) for name in conditions}
 
 
