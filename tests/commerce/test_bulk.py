@@ -56,8 +56,9 @@ def test_all_or_nothing_stores_nothing_on_any_error(client: Any, database: Datab
     before = counts(database, Order, OrderLine, AuditEntry, EventRecord)
     r = client.post("/api/v1/orders/bulk", json={"items": items, "all_or_nothing": True})
     problem = assert_problem(r, 422, "items.3.lines.0.discount_percent", "bulk.invalid")
-    assert [(e["index"], e["error"]["field"]) for e in problem["errors"]] == [
-        (3, "items.3.lines.0.discount_percent"), (4, "items.4.contact_id")]
+    assert [(e["field"], e["type"]) for e in problem["errors"]] == [
+        ("items.3.lines.0.discount_percent", "validation_error"),
+        ("items.4.contact_id", "contact.not_found")]
     assert counts(database, Order, OrderLine, AuditEntry, EventRecord) == before
     assert before["orders"] == 0
     items[4]["contact_id"] = contact["id"]

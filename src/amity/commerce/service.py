@@ -200,7 +200,7 @@ def place_order(db: Session, *, data: OrderCreate, actor: User,
                   status=data.status, currency=data.currency, external_ref=data.external_ref,
                   number=data.number, notes=data.notes, custom_fields={},
                   owner_id=data.owner_id if "owner_id" in data.model_fields_set else actor.id)
-    _check_customer(order)
+    _check_customer(db, order)
     _set_lines(order, build_lines(data.lines, data.currency, products))
     try:
         with db.begin_nested():
@@ -215,10 +215,15 @@ def place_order(db: Session, *, data: OrderCreate, actor: User,
     return order, True
 
 
-def _check_customer(order: Order) -> None:
+def _check_customer(db: Session, order: Order, *, new_owner: bool = True) -> None:
+    """A contact or a company (or both), and a new owner who is an active user (or none)."""
     if order.contact_id is None and order.company_id is None:
         raise ValidationFailed("order.customer_required", "An order needs a contact_id, a "
                                "company_id or both", "contact_id")
+    if new_owner and order.owner_id is not None:
+        owner = db.get(User, order.owner_id)
+        if owner is None or not owner.is_active:
+            raise ValidationFailed("user.not_found", "No such active user", "owner_id")
 
 
 def update_order(db: Session, *, order: Order, data: OrderUpdate, actor: User,
@@ -237,7 +242,7 @@ def update_order(db: Session, *, order: Order, data: OrderUpdate, actor: User,
         for key in EDITABLE:
             if key in sent:
                 setattr(order, key, getattr(data, key))
-        _check_customer(order)
+        _check_customer(db, order, new_owner="owner_id" in sent)
         if data.lines is not None:
             products = load_products(db, (ln.product_id for ln in data.lines))
             _set_lines(order, build_lines(data.lines, order.currency, products))
@@ -308,7 +313,10 @@ def import_orders(db: Session, *, items: Sequence[OrderCreate | BulkItemError], 
         assert first is not None
         raise ValidationFailed("bulk.invalid", f"{len(errors)} of {len(items)} orders are "
                                f"invalid; nothing was stored. First: {first.message}",
-                               first.field, errors=[r.model_dump(mode="json") for r in errors])
+                               first.field, errors=[
+                                   {"field": r.error.field or f"items.{r.index}",
+                                    "message": r.error.message, "type": r.error.code}
+                                   for r in errors if r.error is not None])
     return OrderBulkResult(created=sum(r.result == "created" for r in results),
                            existing=sum(r.result == "existing" for r in results),
                            errors=len(errors), items=results)
