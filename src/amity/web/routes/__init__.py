@@ -2,12 +2,28 @@
 
 from fastapi import APIRouter
 
-from amity.web.routes import account, audit, contacts, privacy, session, settings, survey
+from amity.web.routes import (
+    account,
+    audit,
+    contacts,
+    deal_page,
+    deals,
+    orders,
+    privacy,
+    products,
+    session,
+    settings,
+    survey,
+)
 
 router = APIRouter()
 router.include_router(session.router)
 router.include_router(account.router)
 router.include_router(contacts.router)
+router.include_router(deals.router)
+router.include_router(deal_page.router)
+router.include_router(products.router)
+router.include_router(orders.router)
 router.include_router(settings.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
