@@ -11,6 +11,13 @@ import typer
 from rich.console import Console
 
 from amity import __version__
+from amity.cli_deals import (
+    deals_app,
+    forecast_command,
+    orders_app,
+    pipelines_app,
+    products_app,
+)
 from amity.cli_tickets import tickets_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
@@ -25,6 +32,11 @@ privacy_app = typer.Typer(help="Personal data: export or erase one person (GDPR)
                           no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(tickets_app, name="tickets")
+app.add_typer(pipelines_app, name="pipelines")
+app.add_typer(deals_app, name="deals")
+app.add_typer(products_app, name="products")
+app.add_typer(orders_app, name="orders")
+app.command("forecast")(forecast_command)
 console = Console()
 err = Console(stderr=True)
 
