@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,6 +35,8 @@ from amity.core.tags import Tag
 
 STATUSES = ("new", "open", "pending_customer", "on_hold", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending_customer", "on_hold")
+OPEN_PREDICATE = ("status IN ('new', 'open', 'pending_customer', 'on_hold') "
+                  "AND deleted_at IS NULL")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("email", "phone", "chat", "web_form", "social", "in_person")
 # status -> the statuses it may move to; closed is final, a resolved ticket may be reopened
@@ -73,7 +76,11 @@ class Ticket(Record, Base):
         Index("ix_tickets_updated_id", "updated_at", "id"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_team_status", "team_id", "status"),
-        Index("ix_tickets_status_due", "status", "sla_due_at"),
+        # the SLA check: open tickets whose running target's warning time has passed
+        Index("ix_tickets_status_warn", "status", "sla_warn_at"),
+        # queues list open tickets newest first; open tickets are a small share of all
+        Index("ix_tickets_open_created", "created_at", "id",
+              postgresql_where=text(OPEN_PREDICATE), sqlite_where=text(OPEN_PREDICATE)),
         Index("ix_tickets_contact_status", "contact_id", "status"),
     )
 

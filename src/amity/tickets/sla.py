@@ -44,6 +44,7 @@ from amity.tickets.models import (
 )
 
 MET = {"first_response": Ticket.first_responded_at, "resolution": Ticket.resolved_at}
+RUNNING = ("new", "open", "on_hold")  # the SLA clock runs (not paused, not resolved)
 
 
 def calendar_for(db: Session, calendar_id: uuid.UUID | None) -> Calendar:
@@ -187,7 +188,12 @@ def _claim(db: Session, target: str, kind: str,
     when = getattr(Ticket, f"{target}_warn_at" if kind == "warning" else f"{target}_due_at")
     mark = getattr(Ticket, f"{target}_warned_at" if kind == "warning"
                    else f"{target}_breached_at")
-    cond = and_(Ticket.deleted_at.is_(None), Ticket.sla_paused_at.is_(None),
+    # Any warning or due time still to record is at or after the running target's warning
+    # time (a resolution target is never shorter than the first response's, and a warning
+    # comes before its due time), so ``sla_warn_at <= at`` on running tickets narrows the
+    # scan to a few rows through ix_tickets_status_warn.
+    cond = and_(Ticket.status.in_(RUNNING), Ticket.sla_warn_at <= at,
+                Ticket.deleted_at.is_(None), Ticket.sla_paused_at.is_(None),
                 Ticket.resolved_at.is_(None), MET[target].is_(None), when.is_not(None),
                 when <= at, mark.is_(None), getattr(Ticket, f"{target}_breached_at").is_(None))
     values: dict[str, Any] = {mark.key: when}

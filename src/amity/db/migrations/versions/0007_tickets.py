@@ -19,6 +19,9 @@ down_revision = '0006'
 branch_labels = None
 depends_on = None
 
+# the queues' partial index: open tickets only (models.OPEN_PREDICATE)
+OPEN = "status IN ('new', 'open', 'pending_customer', 'on_hold') AND deleted_at IS NULL"
+
 
 def upgrade() -> None:
     op.create_table('business_calendars',
@@ -155,7 +158,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_tickets_priority'), 'tickets', ['priority'], unique=False)
     op.create_index(op.f('ix_tickets_product_id'), 'tickets', ['product_id'], unique=False)
     op.create_index(op.f('ix_tickets_sla_policy_id'), 'tickets', ['sla_policy_id'], unique=False)
-    op.create_index('ix_tickets_status_due', 'tickets', ['status', 'sla_due_at'], unique=False)
+    op.create_index('ix_tickets_status_warn', 'tickets', ['status', 'sla_warn_at'], unique=False)
+    op.create_index('ix_tickets_open_created', 'tickets', ['created_at', 'id'], unique=False,
+                    postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     op.create_index('ix_tickets_team_status', 'tickets', ['team_id', 'status'], unique=False)
     op.create_index(op.f('ix_tickets_updated_at'), 'tickets', ['updated_at'], unique=False)
     op.create_index('ix_tickets_updated_id', 'tickets', ['updated_at', 'id'], unique=False)
@@ -254,7 +259,8 @@ def downgrade() -> None:
     op.drop_index('ix_tickets_updated_id', table_name='tickets')
     op.drop_index(op.f('ix_tickets_updated_at'), table_name='tickets')
     op.drop_index('ix_tickets_team_status', table_name='tickets')
-    op.drop_index('ix_tickets_status_due', table_name='tickets')
+    op.drop_index('ix_tickets_status_warn', table_name='tickets')
+    op.drop_index('ix_tickets_open_created', table_name='tickets')
     op.drop_index(op.f('ix_tickets_sla_policy_id'), table_name='tickets')
     op.drop_index(op.f('ix_tickets_product_id'), table_name='tickets')
     op.drop_index(op.f('ix_tickets_priority'), table_name='tickets')
