@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from amity import cli_deals
 from amity.auth import service as auth
 from amity.auth.models import User
 from amity.cli import app
@@ -30,7 +31,7 @@ runner = CliRunner()
 def cli_db(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     monkeypatch.setenv("AMITY_DATABASE_URL",
                        database.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")  # Rich tables at full width
+    monkeypatch.setattr(cli_deals.console, "width", 200)  # Rich tables at full width
     get_settings.cache_clear()
     with database.transaction() as s:
         admin = auth.create_user(s, email="boss@example.com", name="Boss", is_admin=True)
