@@ -7,19 +7,31 @@ and searchable like real data. Deterministic (fixed seed) and loaded at most onc
 from __future__ import annotations
 
 import random
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amity.auth import service as auth
 from amity.auth.models import User
+from amity.commerce.catalogue import create_product
+from amity.commerce.schemas import OrderCreate, ProductCreate
+from amity.commerce.service import place_order
 from amity.companies.schemas import CompanyCreate
 from amity.companies.service import create_company
+from amity.contacts.models import Contact
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
+from amity.core.clock import now
 from amity.core.customfields import create_definition
 from amity.core.schemas import Address, ImportantDate, SocialProfile
+from amity.deals.pipelines import create_pipeline
+from amity.deals.queries import default_pipeline
+from amity.deals.schemas import DealCreate, PipelineCreate, StageCreate
+from amity.deals.service import create_deal
 from amity.notes.schemas import NoteCreate
 from amity.notes.service import add_note
 
@@ -142,4 +154,72 @@ def load_demo(db: Session, *, b2b_contacts: int = 300, region: str = "US") -> in
             actor=owner, region=region, flush=False)
         count += 1
     db.flush()
+    _sales(db, owner, regulars, acme.id)
     return count
+
+
+PRODUCTS = [  # sku, name, category, price (USD), replacement cycle in days
+    ("CRO-BUT", "Butter croissant", "Pastry", "2.75", None),
+    ("CRO-CHO", "Chocolate croissant", "Pastry", "3.25", None),
+    ("BRD-SOUR", "Sourdough loaf", "Bread", "6.00", None),
+    ("BRD-GF", "Gluten-free seeded loaf", "Bread", "7.50", None),
+    ("BOX-24", "Office pastry box (24)", "Catering", "48.00", None),
+    ("LAP-14", "Point-of-sale laptop 14\"", "Hardware", "1199.00", 1095),
+]
+
+
+def _day(d: date, hour: int = 9) -> datetime:
+    return datetime.combine(d, time(hour), UTC)
+
+
+def _sales(db: Session, owner: User, regulars: list[Contact], northwind: uuid.UUID) -> None:
+    """Products, orders (Margaret's Tuesday croissants), a Renewals pipeline and deals."""
+    products = {sku: create_product(db, actor=owner, data=ProductCreate(
+        sku=sku, name=name, category=category, price=Decimal(price), currency="USD",
+        replacement_cycle_days=cycle)) for sku, name, category, price, cycle in PRODUCTS}
+    margaret, tomas, aisha, ben = regulars
+    today = now().date()
+    tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
+    for week in range(12):  # every Tuesday for the last twelve weeks
+        day = tuesday - timedelta(weeks=week)
+        place_order(db, actor=owner, data=OrderCreate(
+            contact_id=margaret.id, currency="USD", external_ref=f"demo-tue-{day.isoformat()}",
+            ordered_at=_day(day, 8), lines=[{"product_id": products["CRO-CHO"].id,
+                                             "quantity": Decimal(2)}]))
+    for week in range(6):  # Fridays: the gluten-free loaf
+        day = tuesday - timedelta(weeks=week, days=4)
+        place_order(db, actor=owner, data=OrderCreate(
+            contact_id=tomas.id, currency="USD", external_ref=f"demo-fri-{day.isoformat()}",
+            ordered_at=_day(day), lines=[{"product_id": products["BRD-GF"].id,
+                                          "quantity": Decimal(1)}]))
+    laptop_day = today - timedelta(days=1080)  # three-year cycle: due for replacement soon
+    place_order(db, actor=owner, data=OrderCreate(
+        contact_id=tomas.id, currency="USD", external_ref="demo-laptop", channel="web",
+        ordered_at=_day(laptop_day), lines=[{"product_id": products["LAP-14"].id,
+                                             "quantity": Decimal(1)}]))
+    renewals = create_pipeline(db, actor=owner, data=PipelineCreate(name="Renewals", stages=[
+        StageCreate(name="Up for renewal", probability=60, stall_days=30),
+        StageCreate(name="Renewal proposal", probability=80),
+        StageCreate(name="Renewed", kind="won"), StageCreate(name="Churned", kind="lost")]))
+    main = default_pipeline(db)
+    assert main is not None
+    stage = {st.name: st.id for p in (main, renewals) for st in p.stages}
+    close = today + timedelta(days=30)
+    deals: list[tuple[str, str, str, uuid.UUID | None, uuid.UUID | None, dict[str, Any]]] = [
+        # name, stage, amount, contact, company, extra
+        ("Lily's nut-free birthday cake", "Qualification", "180", margaret.id, None, {}),
+        ("Office breakfast for 40", "Needs analysis", "640", ben.id, None, {}),
+        ("June wedding (Aisha's referral)", "Proposal", "1450", aisha.id, None, {}),
+        ("Yoga studio member discount", "Negotiation", "300", tomas.id, None, {}),
+        ("Northwind quarterly event", "Won", "2200", None, northwind, {}),
+        ("Corporate gift boxes", "Lost", "900", None, northwind,
+         {"lost_reason_text": "Went with a supermarket chain"}),
+        ("Northwind pastry contract 2027", "Up for renewal", "24000", None, northwind,
+         {"expected_close_date": date(today.year + 1, 3, 1)}),
+        ("Yoga studio weekly bread", "Renewal proposal", "1800", tomas.id, None, {}),
+    ]
+    for name, stage_name, amount, contact_id, company_id, extra in deals:
+        extra.setdefault("expected_close_date", close)
+        create_deal(db, actor=owner, data=DealCreate(
+            name=name, amount=Decimal(amount), currency="USD", stage_id=stage[stage_name],
+            contact_id=contact_id, company_id=company_id, **extra))
