@@ -196,3 +196,15 @@ def test_keyset_pages_and_fixed_query_count(client: TestClient, queries: object)
     queries.reset()  # type: ignore[attr-defined]
     assert client.get("/api/v1/tickets/queues").json()["unassigned"] == 7
     assert queries.count == 2  # type: ignore[attr-defined]
+
+
+def test_an_email_subject_finds_its_ticket(client: TestClient, database: Database) -> None:
+    from amity.tickets.queries import ticket_for_subject
+
+    t = make_ticket(client)
+    with database.transaction(write=False) as s:
+        found = ticket_for_subject(s, f"RE: Fwd: [#{t['reference']}] {t['subject']}")
+        assert found is not None and str(found.id) == t["id"]
+        assert found.subject_tag == f"[#{t['reference']}]"
+        assert ticket_for_subject(s, "[#T-999999] unknown") is None
+        assert ticket_for_subject(s, "T-1001 without the tag") is None

@@ -135,6 +135,11 @@ class Ticket(Record, Base):
     def reference(self) -> str:
         return f"{REFERENCE_PREFIX}{self.number}"
 
+    @property
+    def subject_tag(self) -> str:
+        """What outgoing emails put in their subject, so replies find the ticket."""
+        return f"[#{self.reference}]"
+
 
 class TicketComment(UUIDPk, Base):
     """A public reply or an internal note, written by an agent or by the customer.

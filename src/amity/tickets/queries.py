@@ -44,6 +44,7 @@ SORTS: dict[str, Sort] = {
     "-number": Sort("number", Ticket.number, descending=True),
 }
 _REFERENCE = re.compile(r"^\[?#?(?:t-?)?(\d{1,18})\]?$", re.IGNORECASE)
+_SUBJECT_TAG = re.compile(r"\[#T-(\d{1,18})\]", re.IGNORECASE)
 
 
 @dataclass
@@ -137,6 +138,15 @@ def list_tickets(db: Session, base: AnySelect, *, filters: TicketFilters, user_i
     s = SORTS[sort]
     stmt = keyset(apply_filters(base, filters, user_id, at), s, Ticket.id, cursor, limit)
     return page_of(list(db.scalars(stmt)), s, limit, key=lambda t: getattr(t, s.column.key))
+
+
+def ticket_for_subject(db: Session, subject: str) -> Ticket | None:
+    """The live ticket an email subject names with its tag ("Re: [#T-1042] Oven"), if any."""
+    match = _SUBJECT_TAG.search(subject or "")
+    if match is None:
+        return None
+    return db.scalar(select(Ticket).where(Ticket.number == int(match.group(1)),
+                                          Ticket.deleted_at.is_(None)))
 
 
 def queue_counts(db: Session, base: AnySelect, *, user_id: uuid.UUID,
