@@ -20,6 +20,7 @@ from amity.activities.schemas import (
 )
 from amity.activities.visibility import may_write_something
 from amity.api.deps import AppSettings, CurrentUser, DbSession
+from amity.api.errors import PROBLEM_RESPONSES
 from amity.auth.access import Permission, scoped
 from amity.contacts.models import Contact
 from amity.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -74,7 +75,8 @@ async def _ics_body(request: Request) -> str:
              openapi_extra=_IMPORT_BODY,
              summary="Create meetings from an invitation (.ics): raw text/calendar or JSON",
              responses={200: {"model": CalendarImported,
-                              "description": "Every event was imported before"}})
+                              "description": "Every event was imported before"},
+                        413: {**PROBLEM_RESPONSES[422], "description": "Larger than 1 MB"}})
 def import_invitation(db: DbSession, user: CurrentUser,
                       text: Annotated[str, Depends(_ics_body)]) -> JSONResponse:
     if not may_write_something(user):
