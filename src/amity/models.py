@@ -7,6 +7,7 @@ from amity.activities.models import (
     Notification,
     Task,
 )
+from amity.activities.outreach_models import EmailTemplate, WebEvent, WebSite, WebVisitor
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -68,6 +69,7 @@ __all__ = [
     "DealContact",
     "DealLine",
     "DealStageChange",
+    "EmailTemplate",
     "EventRecord",
     "ExchangeRate",
     "IdempotencyRecord",
@@ -99,5 +101,8 @@ __all__ = [
     "TicketSlaEvent",
     "TicketSurvey",
     "User",
+    "WebEvent",
     "WebSession",
+    "WebSite",
+    "WebVisitor",
 ]

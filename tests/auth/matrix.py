@@ -20,6 +20,7 @@ from tests.auth.matrix_commerce import COMMERCE
 from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
 from tests.auth.matrix_jobs import JOBS
+from tests.auth.matrix_outreach import OUTREACH
 from tests.auth.matrix_tickets import TICKETS
 
 __all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
@@ -106,7 +107,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/roles/{role_id}"): Op("settings.edit", 200,
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
-    **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES,
+    **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES, **OUTREACH,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),

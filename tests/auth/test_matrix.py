@@ -21,6 +21,7 @@ from amity.deals.models import Deal, LostReason, Pipeline, Stage
 from amity.jobs.models import Job
 from amity.tickets.models import Ticket
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
+from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
 from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
 from tests.auth.world import (
     RELATIONS,
@@ -62,6 +63,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
                                      "team_id", "role_id", "token_id", *SETTINGS_IDS, *TICKET_IDS,
+                                     *OUTREACH_IDS,
                                      "deal_id", "order_id", "job_id", "interaction_id",
                                      "task_id")}
     for (method, path), op in MATRIX.items():
@@ -125,6 +127,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
     with database.transaction() as s:
         ids.update(_settings_targets(s, path))
         ids.update(ticket_settings_targets(s, path))
+        ids.update(outreach_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
                                       name="Target", role="sales_rep")

@@ -47,7 +47,13 @@ def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
     """Send one plain-text message through the configured SMTP server."""
     if not settings.smtp_host:
         raise MailNotConfigured()
-    msg = build_message(settings, to=to, subject=subject, body=body)
+    send_message(settings, build_message(settings, to=to, subject=subject, body=body))
+
+
+def send_message(settings: Settings, msg: EmailMessage) -> None:
+    """Send a message built by the caller (its own headers, parts and Message-ID)."""
+    if not settings.smtp_host:
+        raise MailNotConfigured()
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                           timeout=settings.smtp_timeout_s) as smtp:

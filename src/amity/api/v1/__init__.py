@@ -11,6 +11,7 @@ from amity.api.v1 import (
     contacts,
     customfields,
     deals,
+    email,
     forecast,
     jobs,
     notes,
@@ -31,5 +32,5 @@ from amity.api.v1 import (
 router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,
-               activities, tasks, timeline, calendar, tickets, sla):
+               activities, tasks, timeline, calendar, tickets, sla, email):
     router.include_router(module.router)

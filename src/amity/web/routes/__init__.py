@@ -14,6 +14,7 @@ from amity.web.routes import (
     session,
     settings,
     survey,
+    tracking,
 )
 
 router = APIRouter()
@@ -29,5 +30,6 @@ router.include_router(privacy.router)
 router.include_router(audit.router)
 router.include_router(survey.router)
 router.include_router(survey.api)
+router.include_router(tracking.router)
 
 __all__ = ["router"]
