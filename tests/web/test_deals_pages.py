@@ -16,7 +16,7 @@ from amity.commerce.models import Order
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
 from amity.core.db import Database
-from amity.deals import queries
+from amity.deals import queries as deal_queries
 from amity.deals.models import Deal, DealStageChange, Stage
 from amity.deals.schemas import DealCreate
 from amity.deals.service import create_deal
@@ -27,7 +27,7 @@ JSON = {"Accept": "application/json"}
 
 def stages(database: Database) -> dict[str, uuid.UUID]:
     with database.transaction() as s:
-        pipeline = queries.default_pipeline(s)
+        pipeline = deal_queries.default_pipeline(s)
         assert pipeline is not None
         return {st.name: st.id for st in pipeline.stages}
 
@@ -152,7 +152,7 @@ def test_lost_needs_a_reason_and_won_can_place_an_order(signed_in: TestClient, w
                        data={"stage_id": str(st["Lost"]), "lost_reason_id": "not-a-uuid"})
     assert r.status_code == 422 and read(database, a).status == "open"
     with database.transaction() as s:
-        reason = queries.list_lost_reasons(s)[0].id
+        reason = deal_queries.list_lost_reasons(s)[0].id
     r = signed_in.post(f"/deals/{a}/move", headers=headers,
                        data={"stage_id": str(st["Lost"]), "lost_reason_id": str(reason),
                              "lost_reason_text": "went with the supermarket",
@@ -269,3 +269,19 @@ def test_stalled_badge_on_the_board(signed_in: TestClient, web_user: User,
         d.last_activity_at = d.last_activity_at.replace(year=d.last_activity_at.year - 1)
     assert 'class="badge danger stalled"' in signed_in.get("/deals").text
     assert "Sleepy" in signed_in.get("/deals?view=list&stalled=true").text
+
+
+def test_board_page_runs_a_fixed_number_of_queries(signed_in: TestClient, web_user: User,
+                                                   database: Database, queries: Any) -> None:
+    st = stages(database)
+    deal(database, web_user.id, "One", "1")
+    signed_in.get("/deals")  # the session's first request loads what it caches
+    queries.reset()
+    assert signed_in.get("/deals").status_code == 200
+    few = queries.count
+    for i in range(12):
+        deal(database, web_user.id, f"Deal {i}", str(i + 1), "USD" if i % 2 else "EUR",
+             stage=list(st.values())[i % 4])
+    queries.reset()
+    assert signed_in.get("/deals").status_code == 200
+    assert queries.count == few, queries.statements
