@@ -75,6 +75,14 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
     survey_valid_days: int = Field(14, ge=1, le=365)  # a satisfaction survey link expires
+    # Email to ticket: `amity mail-inbound` listens on this host/port for mail to this address;
+    # bigger messages are refused (552), unreadable ones kept in the quarantine directory.
+    inbound_address: str = "support@localhost"
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int = Field(2525, ge=1, le=65535)
+    inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    inbound_quarantine_dir: Path = Field(
+        default_factory=lambda: default_data_dir() / "quarantine")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
