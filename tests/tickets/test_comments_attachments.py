@@ -170,3 +170,21 @@ def test_who_may_comment_and_upload(app: Any, anon: TestClient, database: Databa
                              json={"subject": "x"}), 403)
     listed = anon.get("/api/v1/tickets", headers=as_("sales_rep")).json()["items"]
     assert [x["id"] for x in listed] == [str(own["ticket_id"])]
+
+
+def test_an_upload_is_refused_by_its_length_before_it_is_read(
+        client: TestClient, settings: Settings, database: Database) -> None:
+    t = make_ticket(client)
+    c = comment(client, t["id"])
+    url = f"/api/v1/tickets/{t['id']}/comments/{c['id']}/attachments"
+    r = _upload(client, t["id"], c["id"], "huge.txt", b"a" * 300_000, "text/plain")
+    assert_problem(r, 413, "file", "attachment.too_large")
+
+    def chunks() -> Any:
+        yield b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+        yield b"Content-Type: text/plain\r\n\r\nhello\r\n--x--\r\n"
+
+    r = client.post(url, content=chunks(),
+                    headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert_problem(r, 411, code="length.required")
+    assert count(database, TicketAttachment) == 0 and _stored(settings) == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from amity.api.deps import (
@@ -22,6 +24,7 @@ from amity.api.deps import (
     etag,
     parse_if_match,
 )
+from amity.api.errors import problem
 from amity.api.idempotency import idempotent
 from amity.api.v1.contacts import AuditRead
 from amity.auth import fields
@@ -48,7 +51,6 @@ from amity.core.schemas import PageOut
 from amity.deals.models import Deal
 from amity.tickets import queries, service
 from amity.tickets.attachments import AttachmentStore, add_attachment, stored_file
-from amity.tickets.errors import TooLarge
 from amity.tickets.models import Ticket, TicketAttachment, TicketComment
 from amity.tickets.schemas import (
     Assign,
@@ -70,6 +72,7 @@ from amity.tickets.survey import SurveyConfig
 router = APIRouter(tags=["tickets"])
 TicketSort = Annotated[str, Query(pattern=r"^-?(created_at|updated_at|number)$")]
 _COMMENTS = Sort("created_at", TicketComment.created_at)
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 
 
 def survey_config(settings: Settings) -> SurveyConfig:
@@ -254,27 +257,48 @@ def add_comment(ticket_id: uuid.UUID, body: CommentCreate, db: DbSession, user: 
                       CommentRead)
 
 
-@router.post("/tickets/{ticket_id}/comments/{comment_id}/attachments", status_code=201,
-             response_model=AttachmentRead,
-             summary="Attach a file to a comment (multipart/form-data, field 'file')")
-def upload_attachment(ticket_id: uuid.UUID, comment_id: uuid.UUID, request: Request,
-                      db: DbSession, user: CurrentUser, settings: AppSettings,
+class UploadRoute(APIRoute):
+    """Refuse an upload by its Content-Length before the body is read (413), or one without a
+    length (411): the form parser would otherwise spool any amount to disk first."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            limit = request.app.state.settings.attachment_max_bytes + MULTIPART_OVERHEAD
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                return problem(411, "length.required", "Send the upload with a Content-Length")
+            if int(length) > limit:
+                return problem(413, "attachment.too_large", "A file is at most "
+                               f"{request.app.state.settings.attachment_max_bytes:,} bytes",
+                               "file")
+            return await handler(request)
+
+        return limited
+
+
+def upload_attachment(ticket_id: uuid.UUID, comment_id: uuid.UUID, db: DbSession,
+                      user: CurrentUser, settings: AppSettings,
                       file: Annotated[UploadFile | None, File()] = None) -> TicketAttachment:
     t = _load(db, user, ticket_id, Permission.TICKETS_EDIT)
     comment = db.get(TicketComment, comment_id)
     if comment is None or comment.ticket_id != t.id:
         raise NotFound("comment")
-    store = attachment_store(settings)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > store.max_bytes + 64 * 1024:
-        raise TooLarge("attachment.too_large", f"A file is at most {store.max_bytes:,} bytes",
-                       "file")
     if file is None:
         raise ValidationFailed("attachment.file_required", "Send the file as multipart/form-data "
                                "in a field named 'file'", "file")
     return add_attachment(db, ticket=t, comment=comment, filename=file.filename,
-                          content_type=file.content_type, stream=file.file, store=store,
-                          actor=user)
+                          content_type=file.content_type, stream=file.file,
+                          store=attachment_store(settings), actor=user)
+
+
+router.add_api_route("/tickets/{ticket_id}/comments/{comment_id}/attachments",
+                     upload_attachment, methods=["POST"], status_code=201,
+                     response_model=AttachmentRead, route_class_override=UploadRoute,
+                     summary="Attach a file to a comment (multipart/form-data, field 'file')",
+                     responses={411: {"description": "No Content-Length"},
+                                413: {"description": "Over the size limit"}})
 
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}", response_class=FileResponse,
