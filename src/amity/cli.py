@@ -296,6 +296,37 @@ def worker(
     w.stop()
 
 
+@app.command("mail-inbound")
+def mail_inbound(
+    host: Annotated[str | None, typer.Option(help="Listen here (AMITY_INBOUND_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535,
+                                             help="and on this port (AMITY_INBOUND_PORT)")] = None,
+) -> None:
+    """Receive support email over SMTP: mail to AMITY_INBOUND_ADDRESS becomes tickets."""
+    import logging
+    import signal
+    import threading
+
+    from amity.tickets.smtpd import InboundServer
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = InboundServer(_database(), settings, host=host, port=port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    console.print(f"Receiving mail for {settings.inbound_address} on "
+                  f"{server.host}:{server.port} (Ctrl-C stops)")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
 @app.command()
 def demo(
     serve_after: Annotated[bool, typer.Option("--serve", help="Start the server afterwards")]
