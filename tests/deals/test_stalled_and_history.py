@@ -89,8 +89,12 @@ def test_stalled_deals(client, database, clock):
         task = create_task(s, title="Chase", actor=actor, deal_id=uuid.UUID(d["id"]))
         task_id = task.id
     assert client.get(f"/api/v1/deals/{d['id']}").json()["stalled"] is False
+    # completing it is activity on the deal: the stall clock starts again from then
+    clock.advance(days=2)
     with database.transaction() as s:
         complete_task(s, task=s.get(Task, task_id), actor=s.scalar(select(User)))
+    assert _stalled_ids(client) == set()
+    clock.advance(days=10, minutes=1)
     assert _stalled_ids(client) == {d["id"]}
 
     # activity elsewhere (a note, a call) touches the deal

@@ -25,6 +25,7 @@ from amity.core.clock import now
 from amity.core.errors import PreconditionFailed, ValidationFailed
 from amity.core.events import DomainEvent, publish
 from amity.deals.models import Deal
+from amity.deals.service import touch_deal
 
 DEFAULT_REMINDER_LEAD = timedelta(minutes=15)
 AUDITED = ("title", "description", "due_at", "status", "priority", "assignee_id", "contact_id",
@@ -89,6 +90,8 @@ def create_task(db: Session, *, title: str, actor: User, due_at: datetime | None
     audit.record(db, actor_id=actor.id, action="create", entity_type="task", entity_id=task.id,
                  changes=audit.diff({}, {k: getattr(task, k) for k in AUDITED}))
     publish(db, TaskChanged(task_id=task.id, action="create", deal_id=deal_id))
+    if deal_id is not None:
+        touch_deal(db, deal_id=deal_id, at=now())
     return task
 
 
@@ -153,6 +156,8 @@ def _status_change(db: Session, task: Task, status: str, actor: User, action: st
         audit.record(db, actor_id=actor.id, action="update", entity_type="task",
                      entity_id=task.id, changes={"status": [before, status]})
         publish(db, TaskChanged(task_id=task.id, action=action, deal_id=task.deal_id))
+        if task.deal_id is not None:  # completing the deal's task is activity on the deal
+            touch_deal(db, deal_id=task.deal_id, at=now())
     return task
 
 
