@@ -245,6 +245,7 @@ def test_a_sales_rep_sees_only_their_teams_deals(web: TestClient, database: Data
     r = web.get("/deals")
     assert r.status_code == 200
     assert "Rita&#39;s deal" in r.text and "Otto" not in r.text.split('id="board"')[1]
+    assert 'href="/deals"' in r.text  # the nav shows Deals to those who may see deals
     assert re.search(r"data-count>1<", column(r.text, stages(database)["Qualification"]))
     otto_deal = deal(database, other.id, "Another", "1")
     assert web.get(f"/deals/{otto_deal}").status_code == 404

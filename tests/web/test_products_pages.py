@@ -8,13 +8,14 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from amity.auth import service as auth
 from amity.auth.models import User
 from amity.commerce.models import Order, Product
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
 from amity.core.db import Database
 from tests.conftest import make_user
-from tests.web.conftest import page_csrf, sign_in
+from tests.web.conftest import PASSWORD, page_csrf, sign_in
 from tests.web.test_deals_pages import deal
 
 
@@ -103,3 +104,24 @@ def test_contact_page_deals_purchases_and_add_order(signed_in: TestClient, web_u
         assert order.total == Decimal("22.70") and order.contact_id == contact
         assert order.ordered_at.date().isoformat() == "2026-11-24"
     assert "1 order" in r.text and "EUR 22.70" in r.text and "Croissant" in r.text
+
+
+def test_without_deals_view_no_board_and_no_deals_panel(web: TestClient, web_user: User,
+                                                        database: Database) -> None:
+    with database.transaction() as s:
+        agent = auth.create_user(s, email="ann@example.com", name="Ann", password=PASSWORD,
+                                 role="support_agent")
+        actor = s.get(User, web_user.id)
+        assert actor is not None
+        contact = create_contact(s, data=ContactCreate(first_name="Grace"), actor=actor).id
+        agent_id = agent.id
+    deal(database, web_user.id, "Secret pipeline deal", "10", contact_id=contact)
+    assert agent_id is not None
+    assert sign_in(web, "ann@example.com").status_code == 303
+    assert 'href="/deals"' not in web.get("/contacts").text
+    assert web.get("/deals").status_code == 403
+    panel = web.get(f"/contacts/{contact}/commerce")
+    assert panel.status_code == 200
+    assert "Secret pipeline deal" not in panel.text and 'id="deals-h"' not in panel.text
+    assert 'id="purchases-h"' in panel.text  # support agents read orders
+    assert "Add order" not in panel.text  # ... but do not place them

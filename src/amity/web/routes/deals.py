@@ -37,7 +37,7 @@ from amity.deals.schemas import DealCreate
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.routes.deal_forms import DealForm, deal_errors, deal_payload
-from amity.web.templating import is_htmx, render
+from amity.web.templating import is_htmx, render, templates
 
 router = APIRouter(route_class=WebRoute)
 
@@ -46,6 +46,14 @@ ListSort = Literal["name", "-name", "amount", "-amount", "expected_close_date",
                    "-expected_close_date", "created_at", "-created_at"]
 CONFLICT = ("Someone else changed this deal while you were looking at it; your move was not "
             "saved. Reload the board to see the latest.")
+
+
+def can_view_deals(user: User | None) -> bool:
+    return user is not None and scope_for(user, Permission.DEALS_VIEW) != "none"
+
+
+# base.html shows the Deals link only to those who may open the board
+templates.env.globals["can_view_deals"] = can_view_deals
 
 
 def visible(db: Session, user: User, model: type[Any], permission: Permission) -> queries.Visible:
