@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from amity.activities.outreach_models import EmailTemplate
-from tests.auth.matrix_base import Op, _hex, _json
+from amity.activities.outreach_models import EmailTemplate, WebSite
+from tests.auth.matrix_base import ANY, Op, _hex, _json
 
-OUTREACH_IDS = ("template_id",)
+OUTREACH_IDS = ("template_id", "site_id")
 _TPL = "/api/v1/email-templates"
+_EVENT = {"type": "page_view", "url": "https://example.com/", "visitor_id": "matrix-visitor"}
 
 OUTREACH: dict[tuple[str, str], Op] = {
     # The world's contact has no email address: an allowed sender gets the 422 that says so
@@ -25,11 +26,20 @@ OUTREACH: dict[tuple[str, str], Op] = {
     ("PATCH", f"{_TPL}/{{template_id}}"): Op("settings.edit", 200,
                                              body=_json({"subject": "Changed"})),
     ("DELETE", f"{_TPL}/{{template_id}}"): Op("settings.edit", 204),
+    # Web events are sent with a site's public key, never a user's token: without the key
+    # everyone gets 401 (tests/activities/test_webevents.py sends with keys).
+    ("POST", "/api/v1/events"): Op(ANY, 401, body=_json({"events": [_EVENT]})),
+    ("GET", "/api/v1/sites"): Op("settings.view", 200),
+    ("POST", "/api/v1/sites"): Op("settings.edit", 201, body=_json({"name": "Matrix site"})),
+    ("GET", "/api/v1/sites/{site_id}"): Op("settings.view", 200),
+    ("PATCH", "/api/v1/sites/{site_id}"): Op("settings.edit", 200,
+                                             body=_json({"name": "Changed"})),
+    ("DELETE", "/api/v1/sites/{site_id}"): Op("settings.edit", 204),
 }
 
 
 def outreach_targets(s: Any, path: str) -> dict[str, Any]:
-    """A fresh template for the operations about one."""
+    """A fresh template or site for the operations about one."""
     ids: dict[str, Any] = {}
     if "{template_id}" in path:
         t = EmailTemplate(id=uuid.uuid4(), name=f"Template {_hex()}", subject="Hi",
@@ -37,4 +47,10 @@ def outreach_targets(s: Any, path: str) -> dict[str, Any]:
         s.add(t)
         s.flush()
         ids["template_id"] = t.id
+    if "{site_id}" in path:
+        site = WebSite(id=uuid.uuid4(), name=f"Site {_hex()}", public_key=f"pk_{_hex()}",
+                       allowed_origins=[], rate_limit_per_minute=100)
+        s.add(site)
+        s.flush()
+        ids["site_id"] = site.id
     return ids

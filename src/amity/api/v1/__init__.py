@@ -27,10 +27,12 @@ from amity.api.v1 import (
     timeline,
     tokens,
     users,
+    webevents,
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,
-               activities, tasks, timeline, calendar, tickets, sla, email):
+               activities, tasks, timeline, calendar, tickets, sla, email,
+               webevents):
     router.include_router(module.router)
