@@ -3,7 +3,9 @@ themselves, a teammate and a user of another team; a denied write changes nothin
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +37,7 @@ from tests.auth.world import (
 )
 from tests.factories import PROBLEM
 
+_RATE_DAYS = itertools.count()
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -112,8 +115,9 @@ def _settings_targets(s: Any, path: str) -> dict[str, Any]:
         s.flush()
         ids["job_id"] = job.id
     if "{rate_id}" in path:
+        # a date of its own for each fresh rate: (currency, valid_from) is unique
         rate = ExchangeRate(currency="USD", rate=Decimal("0.9"),
-                            valid_from=now().date().replace(year=2000 + uuid.uuid4().int % 90))
+                            valid_from=date(1900, 1, 1) + timedelta(days=next(_RATE_DAYS)))
         s.add(rate)
         s.flush()
         ids["rate_id"] = rate.id
