@@ -1,0 +1,19 @@
+"""Lead scoring rules, score history and email/task sequences (placeholder).
+
+Revision ID: 0013
+Revises: 0012
+"""
+from __future__ import annotations
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
