@@ -37,6 +37,13 @@ from amity.deals.models import (
 )
 from amity.jobs.models import Job, JobEffect, ScheduleRun
 from amity.notes.models import Note
+from amity.scoring.models import ContactScore, ScoreEntry, ScoringRule, ScoringSettings
+from amity.sequences.models import (
+    Sequence,
+    SequenceEnrolment,
+    SequenceStep,
+    SequenceStepRun,
+)
 from amity.tickets.models import (
     AgentStatus,
     BusinessCalendar,
@@ -64,6 +71,7 @@ __all__ = [
     "ContactEmail",
     "ContactPhone",
     "ContactSatisfaction",
+    "ContactScore",
     "CustomFieldDefinition",
     "Deal",
     "DealContact",
@@ -88,6 +96,13 @@ __all__ = [
     "Product",
     "Role",
     "ScheduleRun",
+    "ScoreEntry",
+    "ScoringRule",
+    "ScoringSettings",
+    "Sequence",
+    "SequenceEnrolment",
+    "SequenceStep",
+    "SequenceStepRun",
     "SlaPolicy",
     "Stage",
     "Tag",
