@@ -3,7 +3,9 @@
 The contact row stays (marked erased and deleted) so relations and counts keep working: names
 become "Erased contact"; emails and phones are deleted; every other personal field, custom
 fields included, is cleared; notes on the contact read "[erased]"; consent rows lose their
-free-text source and note; audit entries about the contact and its notes keep their keys but
+free-text source and note; order notes, deal descriptions and next steps, and the person's
+name inside deal names become "[erased]" (amounts, products and stage history stay, so revenue
+and forecasts do not change); audit entries about the contact and its notes keep their keys but
 lose their values; event payloads about them keep only ids; stored idempotent responses that
 mention the contact are deleted. Tags, lifecycle stage, source, owner, company and referral
 links are kept: they describe the business relationship, not the person. Running it again is
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from amity.activities.privacy import erase_activities
 from amity.auth.models import User
+from amity.commerce.privacy import erase_commerce
 from amity.contacts.models import Contact, ContactConsent
 from amity.core import audit
 from amity.core.audit import AuditEntry
@@ -84,6 +87,7 @@ def erase_contact(db: Session, *, contact: Contact, confirm: str,
                                "'confirm'", "confirm")
     at = now()
     already = contact.erased_at is not None
+    names = [contact.first_name, contact.last_name, contact.nickname]
     _anonymise(contact, at)
     db.execute(update(ContactConsent).where(ContactConsent.contact_id == contact.id)
                .values(source=None, note=None))
@@ -96,6 +100,7 @@ def erase_contact(db: Session, *, contact: Contact, confirm: str,
     ids = [contact.id, *note_ids]
     activity_ids = erase_activities(db, contact_id=contact.id)
     ticket_ids = erase_tickets(db, contact_id=contact.id)
+    erase_commerce(db, contact_id=contact.id, names=[] if already else names)
     entries = list(db.scalars(select(AuditEntry).where(
         or_((AuditEntry.entity_type == "contact") & (AuditEntry.entity_id == contact.id),
             (AuditEntry.entity_type == "note") & AuditEntry.entity_id.in_(note_ids),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from amity.activities.privacy import export_activities
 from amity.auth.models import User
+from amity.commerce.privacy import export_commerce
 from amity.contacts.consent import consent_history, current_consents
 from amity.contacts.models import Contact, ContactConsent
 from amity.contacts.schemas import ContactRead
@@ -81,6 +82,7 @@ def collect(db: Session, contact: Contact) -> dict[str, Any]:
         "referrals": [_brief(r) for r in referrals],
         **export_activities(db, contact_id=contact.id),
         **export_tickets(db, contact_id=contact.id),
+        **export_commerce(db, contact_id=contact.id),
     }
 
 
