@@ -83,6 +83,24 @@ class Settings(BaseSettings):
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024)
     inbound_quarantine_dir: Path = Field(
         default_factory=lambda: default_data_dir() / "quarantine")
+    # Outbound webhooks: each request times out after this long; a failed delivery is retried
+    # after base * 2^(attempt-1) s (capped, jittered), and a subscription is disabled once it
+    # has failed this many times in a row over at least `webhook_disable_after_s`. Private and
+    # loopback targets are refused in production unless allowed here.
+    webhook_timeout_s: float = Field(10.0, gt=0, le=120)
+    webhook_backoff_base_s: float = Field(30.0, gt=0)
+    webhook_backoff_max_s: float = Field(3600.0, gt=0)
+    webhook_max_failures: int = Field(10, ge=1)
+    webhook_disable_after_s: float = Field(24 * 3600.0, ge=0)
+    webhook_allow_private: bool = False
+    webhook_settle_s: float = Field(2.0, ge=0)  # events are recorded for webhooks this late
+    # Event stream: publish every event to this AMQP broker (empty: off), on a topic exchange
+    # with the event type as routing key. Events younger than `broker_settle_s` wait, so a
+    # transaction that commits late cannot slip behind the cursor.
+    broker_url: str = ""
+    broker_exchange: str = Field("amity.events", min_length=1, max_length=200)
+    broker_settle_s: float = Field(5.0, ge=0)
+    broker_batch: int = Field(500, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

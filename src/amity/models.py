@@ -57,12 +57,14 @@ from amity.tickets.models import (
     TicketSlaEvent,
     TicketSurvey,
 )
+from amity.webhooks.models import BrokerCursor, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AgentStatus",
     "ApiToken",
     "AuditEntry",
     "Base",
+    "BrokerCursor",
     "BusinessCalendar",
     "CalendarFeed",
     "Company",
@@ -120,4 +122,6 @@ __all__ = [
     "WebSession",
     "WebSite",
     "WebVisitor",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -57,6 +57,9 @@ SCHEDULES: tuple[Schedule, ...] = (
              every=timedelta(hours=1)),
     Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
     Schedule("tickets.files", "tickets.sweep_files", every=timedelta(hours=1)),
+    # outbound webhooks and the event stream read the events outbox with cursors of their own
+    Schedule("webhooks.record", "webhooks.record", every=timedelta(seconds=3)),
+    Schedule("broker.publish", "broker.publish", every=timedelta(seconds=5)),
 )
 
 
