@@ -14,6 +14,8 @@ from amity.web.routes import (
     session,
     settings,
     survey,
+    ticket_page,
+    tickets,
     tracking,
 )
 
@@ -31,5 +33,8 @@ router.include_router(audit.router)
 router.include_router(survey.router)
 router.include_router(survey.api)
 router.include_router(tracking.router)
+router.include_router(tickets.router)
+router.include_router(ticket_page.router)
+router.include_router(ticket_page.uploads)
 
 __all__ = ["router"]
