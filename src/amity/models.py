@@ -8,6 +8,12 @@ from amity.activities.models import (
     Task,
 )
 from amity.activities.outreach_models import EmailTemplate, WebEvent, WebSite, WebVisitor
+from amity.automation.models import (
+    AutomationCursor,
+    Workflow,
+    WorkflowRun,
+    WorkflowVersion,
+)
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -63,6 +69,7 @@ __all__ = [
     "AgentStatus",
     "ApiToken",
     "AuditEntry",
+    "AutomationCursor",
     "Base",
     "BrokerCursor",
     "BusinessCalendar",
@@ -124,4 +131,7 @@ __all__ = [
     "WebVisitor",
     "WebhookDelivery",
     "WebhookSubscription",
+    "Workflow",
+    "WorkflowRun",
+    "WorkflowVersion",
 ]

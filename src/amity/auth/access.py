@@ -63,6 +63,8 @@ class Permission(enum.StrEnum):
     SETTINGS_MANAGE = "settings.edit"
     USERS_VIEW = "users.view"
     USERS_MANAGE = "users.edit"
+    AUTOMATION_VIEW = "automation.view"
+    AUTOMATION_MANAGE = "automation.edit"  # workflows: create, edit, enable, delete
 
     @property
     def entity(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 ENTITIES = ("contacts", "companies", "deals", "tickets", "orders", "reports", "settings",
-            "users")
+            "users", "automation")
 ACTIONS = ("view", "create", "edit", "delete", "export")
 SCOPES = ("none", "own", "team", "all")
 FIELD_FLAGS = ("sensitive",)  # may see personal notes and custom fields marked sensitive
@@ -54,7 +54,7 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
             tickets={**_NONE, "view": "team"},
             orders={**_NONE, "view": "team", "create": "all"},
             reports={**_NONE, "view": "team"},
-            settings=_NONE, users=_VIEW_ALL),
+            settings=_NONE, users=_VIEW_ALL, automation=_NONE),
             "fields": {"sensitive": False}},
     },
     "support_agent": {

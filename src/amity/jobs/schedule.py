@@ -57,6 +57,11 @@ SCHEDULES: tuple[Schedule, ...] = (
              every=timedelta(hours=1)),
     Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
     Schedule("tickets.files", "tickets.sweep_files", every=timedelta(hours=1)),
+    # workflows: the events outbox (own cursor), dates (each workflow's own calendar day), late
+    # resumes
+    Schedule("automation.events", "automation.scan_events", every=timedelta(seconds=10)),
+    Schedule("automation.dates", "automation.scan_dates", every=timedelta(hours=1)),
+    Schedule("automation.resumes", "automation.scan_resumes", every=timedelta(minutes=15)),
     # outbound webhooks and the event stream read the events outbox with cursors of their own
     Schedule("webhooks.record", "webhooks.record", every=timedelta(seconds=3)),
     Schedule("broker.publish", "broker.publish", every=timedelta(seconds=5)),

@@ -28,9 +28,11 @@ from amity.api.v1 import (
     tokens,
     users,
     webevents,
+    workflows,
 )
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
+router.include_router(workflows.router)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,
                activities, tasks, timeline, calendar, tickets, sla, email,
