@@ -33,7 +33,8 @@ DEFAULT_MAX_ATTEMPTS = 10
 HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.activities",
                    "amity.jobs.tickets", "amity.jobs.outreach",
                    "amity.jobs.automation",
-                   "amity.jobs.webhooks")
+                   "amity.jobs.webhooks",
+                   "amity.jobs.scoring", "amity.jobs.sequences")
 _KIND = re.compile(r"^[a-z][a-z0-9_.:-]{0,159}$")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amity.activities.outreach_models import WebEvent
 from amity.core.clock import now
 from amity.core.db import Base, JSONType
 from amity.core.mixins import SoftDelete, Timestamps, UUIDPk, Versioned
@@ -56,6 +57,8 @@ class ScoringSettings(UUIDPk, Timestamps, Versioned, Base):
     fallback_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     alert_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # web events received up to here have been scanned (they are not in the events outbox)
+    web_cursor: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ContactScore(Base):
@@ -98,3 +101,8 @@ class ScoreEntry(UUIDPk, Base):
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
     occurred_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+# Web events reach scoring by a scan of what arrived since the last one (they are too many
+# for the events outbox): the scan reads web_events by arrival time.
+Index("ix_web_events_received_at", WebEvent.received_at)

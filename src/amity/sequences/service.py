@@ -165,7 +165,7 @@ def delete_sequence(db: Session, *, sequence: Sequence, actor: User) -> None:
     for enr in db.scalars(select(SequenceEnrolment).where(
             SequenceEnrolment.sequence_id == sequence.id,
             SequenceEnrolment.status == "active")):
-        _stop(db, enr, "sequence_disabled", actor)
+        mark_stopped(db, enr, "sequence_disabled", actor)
     sequence.deleted_at = now()
     db.flush()
     audit.record(db, actor_id=actor.id, action="delete", entity_type="sequence",
@@ -176,8 +176,10 @@ def delete_sequence(db: Session, *, sequence: Sequence, actor: User) -> None:
 
 def enrol(db: Session, *, sequence_id: uuid.UUID, contact_id: uuid.UUID, actor: User | None,
           reason: str | None = None) -> SequenceEnrolment:
-    """Enrol a contact: the first step is due now. Refused (nothing written) when the
-    sequence is missing, disabled or empty, the contact is missing, or already enrolled."""
+    """Enrol a contact: the first step is due now (the published event queues it).
+
+    Refused (nothing written) when the sequence is missing, disabled or empty, the contact
+    is missing, or already enrolled."""
     seq = live_sequence(db, sequence_id)
     if not seq.enabled:
         raise SequenceDisabled()
@@ -204,22 +206,10 @@ def enrol(db: Session, *, sequence_id: uuid.UUID, contact_id: uuid.UUID, actor: 
                           "reason": [None, enr.reason]})
     events.publish(db, EnrolmentChanged(enrolment_id=enr.id, sequence_id=seq.id,
                                         contact_id=contact.id, status="active"))
-    _schedule(db, enr)
     return enr
 
 
-def _schedule(db: Session, enr: SequenceEnrolment) -> None:
-    """Queue the job for the enrolment's next step at its time (key: enrolment + step)."""
-    if enr.status != "active" or enr.next_run_at is None:
-        return
-    from amity.jobs import queue  # the queue is plumbing the domain writes into
-    queue.enqueue(db, "sequences.run_step",
-                  {"enrolment_id": str(enr.id), "position": enr.current_step},
-                  run_at=enr.next_run_at,
-                  idempotency_key=f"sequence-step:{enr.id}:{enr.current_step}")
-
-
-def _stop(db: Session, enr: SequenceEnrolment, reason: str, actor: User | None) -> None:
+def mark_stopped(db: Session, enr: SequenceEnrolment, reason: str, actor: User | None) -> None:
     enr.status, enr.stop_reason, enr.stopped_at = "stopped", reason, now()
     enr.active_key, enr.next_run_at = None, None
     db.flush()
@@ -237,7 +227,7 @@ def stop_enrolment(db: Session, *, enrolment: SequenceEnrolment, reason: str = "
         raise NotActive()
     if reason not in STOP_REASONS:
         raise ValidationFailed("enrolment.stop_reason", "Unknown stop reason", "reason")
-    _stop(db, enrolment, reason, actor)
+    mark_stopped(db, enrolment, reason, actor)
     return enrolment
 
 
@@ -250,5 +240,5 @@ def stop_for_contact(db: Session, *, contact_id: uuid.UUID, reason: str,
         q = q.where(SequenceEnrolment.enrolled_at <= since)
     stopped = list(db.scalars(q.with_for_update()))
     for enr in stopped:
-        _stop(db, enr, reason, None)
+        mark_stopped(db, enr, reason, None)
     return stopped

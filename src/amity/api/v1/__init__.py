@@ -20,6 +20,8 @@ from amity.api.v1 import (
     privacy,
     products,
     roles,
+    scoring,
+    sequences,
     sla,
     tasks,
     teams,
@@ -38,3 +40,5 @@ for module in (contacts, companies, notes, deals, pipelines, forecast, products,
                activities, tasks, timeline, calendar, tickets, sla, email,
                webevents):
     router.include_router(module.router)
+router.include_router(scoring.router)
+router.include_router(sequences.router)

@@ -4,16 +4,20 @@ from fastapi import APIRouter
 
 from amity.web.routes import (
     account,
+    agenda,
     audit,
     contacts,
     deal_page,
     deals,
+    notifications,
     orders,
     privacy,
     products,
+    quick_add,
     session,
     settings,
     survey,
+    task_pages,
     ticket_page,
     tickets,
     tracking,
@@ -36,5 +40,9 @@ router.include_router(tracking.router)
 router.include_router(tickets.router)
 router.include_router(ticket_page.router)
 router.include_router(ticket_page.uploads)
+router.include_router(agenda.router)
+router.include_router(task_pages.router)
+router.include_router(notifications.router)
+router.include_router(quick_add.router)
 
 __all__ = ["router"]

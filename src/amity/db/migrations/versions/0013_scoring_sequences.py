@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('threshold', sa.Integer(), nullable=False),
     sa.Column('fallback_user_id', sa.Uuid(), nullable=True),
     sa.Column('alert_enabled', sa.Boolean(), nullable=False),
+    sa.Column('web_cursor', UTCDateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('updated_at', UTCDateTime(), nullable=False),
@@ -160,8 +161,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('enrolment_id', 'position', name=op.f('uq_sequence_step_runs_enrolment_id_position'))
     )
 
+    op.create_index('ix_web_events_received_at', 'web_events', ['received_at'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index('ix_web_events_received_at', table_name='web_events')
     op.drop_table('sequence_step_runs')
     op.drop_table('sequence_enrolments')
     op.drop_table('score_entries')

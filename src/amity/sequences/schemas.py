@@ -1,0 +1,101 @@
+"""What the API accepts and returns for sequences, their steps and enrolments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from amity.core.schemas import Input, Output
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class StepIn(Input):
+    """``email`` (template_id), ``task`` (task_title, task_due_days) or ``wait``
+    (wait_hours, or wait_days)."""
+
+    kind: Literal["email", "task", "wait"]
+    template_id: uuid.UUID | None = None
+    task_title: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    task_due_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    wait_hours: Annotated[int, Field(ge=1, le=24 * 365)] | None = None
+    wait_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> StepIn:
+        if self.kind == "email" and self.template_id is None:
+            raise ValueError("an email step needs template_id")
+        if self.kind == "task" and not self.task_title:
+            raise ValueError("a task step needs task_title")
+        if self.kind == "wait" and (self.wait_hours is None) == (self.wait_days is None):
+            raise ValueError("a wait step needs wait_hours or wait_days (one of them)")
+        return self
+
+    def as_values(self) -> dict[str, object]:
+        hours = self.wait_hours if self.wait_days is None else self.wait_days * 24
+        return {"kind": self.kind, "template_id": self.template_id,
+                "task_title": self.task_title, "task_due_days": self.task_due_days,
+                "wait_hours": hours}
+
+
+class SequenceCreate(Input):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    enabled: bool = True
+    steps: list[StepIn] = Field(default_factory=list, max_length=50)
+
+
+class SequenceUpdate(Input):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    enabled: bool | None = None
+    steps: list[StepIn] | None = Field(None, max_length=50,
+                                       description="Replaces every step when given")
+    version: int | None = Field(None, description="The version you read; 412 if it changed")
+
+
+class StepRead(Output):
+    position: int
+    kind: str
+    template_id: uuid.UUID | None
+    task_title: str | None
+    task_due_days: int | None
+    wait_hours: int | None
+
+
+class SequenceRead(Output):
+    id: uuid.UUID
+    version: int
+    name: str
+    description: str | None
+    enabled: bool
+    steps: list[StepRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class EnrolIn(Input):
+    contact_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class StopIn(Input):
+    reason: Literal["manual"] = "manual"
+
+
+class EnrolmentRead(Output):
+    id: uuid.UUID
+    sequence_id: uuid.UUID
+    contact_id: uuid.UUID
+    status: str
+    current_step: int
+    next_run_at: datetime | None
+    enrolled_at: datetime
+    enrolled_by_id: uuid.UUID | None
+    reason: str | None
+    stopped_at: datetime | None
+    stop_reason: str | None
+    finished_at: datetime | None
