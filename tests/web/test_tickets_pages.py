@@ -250,6 +250,11 @@ def test_ticket_page_conversation_attachments_and_customer(
                            data={"csrf_token": token, "kind": "reply", "body": "see file"},
                            files={"file": ("evil.pdf", b"MZ\x90\x00binary", "application/pdf")})
     assert wrong.status_code == 422
+    big = signed_in.post(f"/tickets/{t.reference}/comments",
+                         data={"csrf_token": token, "kind": "reply", "body": "too big"},
+                         files={"file": ("big.txt", b"a" * (settings.attachment_max_bytes
+                                                          + 128 * 1024), "text/plain")})
+    assert big.status_code == 413
     with database.transaction() as s:
         comments = list(s.scalars(select(TicketComment).order_by(TicketComment.created_at)))
         assert [(c.public, c.body) for c in comments] == [

@@ -138,7 +138,7 @@ def _head_context(db: Session, user: User, t: Ticket) -> dict[str, Any]:
         "next_statuses": (t.status, *TRANSITIONS[t.status]), "priorities": PRIORITIES,
         "can_edit": scope_for(user, Permission.TICKETS_EDIT) != "none",
         "resolvable": t.status in OPEN_STATUSES,
-        "head_error": None, "head_errors": {}, "head_message": None,
+        "head_errors": {}, "head_message": None, "head_saved": False,
     }
 
 
@@ -187,7 +187,7 @@ def _uuid_or_none(value: str, field: str) -> uuid.UUID | None:
 
 
 def _apply_change(request: Request, db: Session, user: User, t: Ticket, data: dict[str, Any],
-                  settings: Any) -> Response:
+                  settings: Any, done: str = "Saved.") -> Response:
     """Save a change of the header's fields; answer the header (HTMX) or the page."""
     try:
         service.update_ticket(db, ticket=t, data=TicketUpdate.model_validate(data), actor=user,
@@ -208,7 +208,7 @@ def _apply_change(request: Request, db: Session, user: User, t: Ticket, data: di
             return _head(request, db, user, t, status_code=status, head_errors=errors)
         return _page(request, db, user, t, status_code=status, head_errors=errors)
     if is_htmx(request):
-        return _head(request, db, user, t, head_message="Saved.")
+        return _head(request, db, user, t, head_message=done, head_saved=True)
     return RedirectResponse(f"/tickets/{t.reference}", status_code=303)
 
 
@@ -251,7 +251,7 @@ def resolve_ticket(request: Request, ref: str, db: DbSession, user: WebUser,
         return _page(request, db, user, t, status_code=422, head_errors=errors)
     data = {"version": version, "status": "resolved",
             "resolution_notes": resolution_notes.strip()}
-    return _apply_change(request, db, user, t, data, settings)
+    return _apply_change(request, db, user, t, data, settings, done="Resolved.")
 
 
 @uploads.post("/tickets/{ref}/comments", dependencies=[CsrfChecked])
