@@ -17,6 +17,7 @@ from amity.activities.models import Interaction, Notification, Task
 from amity.auth.models import User
 from amity.core.clock import now
 from amity.core.db import Database
+from tests.web.conftest import PASSWORD
 from tests.web.test_accessibility import AXE, _violations
 from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
     CHROMIUM,
@@ -29,7 +30,6 @@ from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
     browser,
     live_server,
 )
-from tests.web.conftest import PASSWORD
 
 pytestmark = [
     pytest.mark.e2e,

@@ -28,8 +28,8 @@ from amity.core.clock import now
 from amity.core.db import Database
 from amity.jobs.models import Job
 from tests.auth.world import build_world, make_records
-from tests.factories import count, make_contact
 from tests.conftest import make_user
+from tests.factories import count, make_contact
 from tests.web.conftest import PASSWORD, page_csrf, sign_in
 
 XSS_TITLE = "<script>alert(1)</script>"
