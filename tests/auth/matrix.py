@@ -18,16 +18,11 @@ from tests.auth.matrix_base import (
     _json,
 )
 from tests.auth.matrix_commerce import COMMERCE
-from tests.auth.matrix_dataio import DATAIO
 from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
-from tests.auth.matrix_forms import FORMS
 from tests.auth.matrix_jobs import JOBS
-from tests.auth.matrix_mailboxes import MAILBOXES
 from tests.auth.matrix_outreach import OUTREACH
-from tests.auth.matrix_scoring import SCORING
 from tests.auth.matrix_tickets import TICKETS
-from tests.auth.matrix_webhooks import WEBHOOKS
 
 __all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
 
@@ -114,14 +109,9 @@ MATRIX: dict[tuple[str, str], Op] = {
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
     **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES, **OUTREACH,
-    **DATAIO,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),
     ("DELETE", "/api/v1/tokens/{token_id}"): Op(ANY, 204),
-    **MAILBOXES,
     **AUTOMATION,
-    **FORMS,
-    **SCORING,
-    **WEBHOOKS,
 }
