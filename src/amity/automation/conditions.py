@@ -65,23 +65,29 @@ def _like(text: str) -> str:
 
 
 def _field(c: FieldCondition) -> ColumnElement[bool]:
-    col = getattr(Contact, c.field)
+    col: Any = getattr(Contact, c.field)
     if c.op in ("is_empty", "is_not_empty"):
         empty = or_(col.is_(None), col == "") if c.field not in (
             _DATES | _TIMES | _BOOLS) else col.is_(None)
         return empty if c.op == "is_empty" else not_(empty)
     if c.op == "in":
         values = c.value if isinstance(c.value, list) else [c.value]
-        return col.in_([_typed(c.field, v) for v in values if v is not None])
+        found: ColumnElement[bool] = col.in_([_typed(c.field, v) for v in values
+                                              if v is not None])
+        return found
     value = _typed(c.field, c.value[0] if isinstance(c.value, list) else c.value)
     if c.op == "contains":
         if c.field in _DATES | _TIMES | _BOOLS:
             raise ValidationFailed("workflow.condition_op", f"contains does not apply to "
                                    f"{c.field}", "definition.conditions")
-        return func.lower(col).like(_like(str(value or "").lower()), escape="\\")
+        like: ColumnElement[bool] = func.lower(col).like(_like(str(value or "").lower()),
+                                                         escape="\\")
+        return like
     if value is None:
-        return col.is_(None) if c.op == "eq" else col.is_not(None)
-    expr = {"eq": col == value, "ne": col != value, "gt": col > value, "lt": col < value}[c.op]
+        none: ColumnElement[bool] = col.is_(None) if c.op == "eq" else col.is_not(None)
+        return none
+    expr: ColumnElement[bool] = {"eq": col == value, "ne": col != value, "gt": col > value,
+                                 "lt": col < value}[c.op]
     if c.op == "ne" and c.field not in _NOT_NULL_TEXT:
         expr = or_(expr, col.is_(None))
     return expr

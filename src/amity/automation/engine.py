@@ -10,7 +10,6 @@ step, so each happens once.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +45,7 @@ from amity.contacts.schemas import ContactUpdate
 from amity.contacts.service import update_contact
 from amity.core.clock import now
 from amity.core.errors import DomainError
+from amity.sequences.service import enrol
 
 # A workflow whose actions trigger itself again (an update on contact.updated) stops here.
 LOOP_LIMIT = 20
@@ -319,14 +319,7 @@ def _notify(db: Session, run: WorkflowRun, step: int, action: Notify, actor: Use
 
 
 def _enrol(db: Session, run: WorkflowRun, action: EnrolSequence, actor: User) -> str:
-    try:
-        sequences = importlib.import_module("amity.sequences.service")
-    except ImportError as exc:
-        raise DomainError("workflow.sequences_unavailable",
-                          "sequences are not available") from exc
-    enrol = getattr(sequences, "enrol", None)
-    if enrol is None:
-        raise DomainError("workflow.sequences_unavailable", "sequences are not available")
     contact = _contact(db, run)
-    enrol(db, sequence_id=action.sequence_id, contact=contact, actor=actor)
-    return f"enrolled in sequence {action.sequence_id}"
+    enrolment = enrol(db, sequence_id=action.sequence_id, contact_id=contact.id, actor=actor,
+                      reason=f"workflow {run.workflow_id}")
+    return f"enrolled in sequence {action.sequence_id} ({enrolment.id})"

@@ -34,6 +34,7 @@ from amity.core import audit
 from amity.core.clock import now
 from amity.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from amity.core.pagination import Page, Sort, keyset, page_of
+from amity.sequences.models import Sequence
 
 FIELDS = ("name", "description", "enabled", "current_version", "trigger_key", "owner_id")
 SAMPLE = 20
@@ -79,22 +80,16 @@ def check_definition(db: Session, definition: Definition) -> None:
                                f"{exc.errors()[0].get('msg', '')}") from exc
             if action.field == "lifecycle_stage" and action.value is None:
                 raise _invalid(f"{where}.value", "lifecycle_stage cannot be empty")
-        if isinstance(action, EnrolSequence) and not sequences_available():
-            raise _invalid(f"{where}.type", "Sequences are not available")
+        if isinstance(action, EnrolSequence):
+            seq = db.get(Sequence, action.sequence_id)
+            if seq is None or getattr(seq, "deleted_at", None) is not None:
+                raise _invalid(f"{where}.sequence_id", "No such sequence")
     for group in _groups(definition.conditions):
         for j, rule in enumerate(group.rules):
             if isinstance(rule, OwnerCondition):
                 _user_ok(db, rule.user_id, f"definition.conditions.rules.{j}.user_id")
     # Compiling the conditions finds values of the wrong type for their field (422).
     conditions.group_sql(definition.conditions)
-
-
-def sequences_available() -> bool:
-    try:
-        from amity.sequences import service as seq  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return hasattr(seq, "enrol")
 
 
 def parse_definition(raw: dict[str, Any]) -> Definition:

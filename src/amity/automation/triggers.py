@@ -161,7 +161,7 @@ def date_occasions(db: Session, trigger: Any, at: datetime
     elif isinstance(trigger, NoPurchaseTrigger):
         cutoff = _start_of(today - timedelta(days=trigger.days - 1), tz)
         last = func.max(Order.ordered_at)
-        stmt = (select(Order.contact_id, last.label("last")).join(
+        stmt: Any = (select(Order.contact_id, last.label("last")).join(
             Contact, Contact.id == Order.contact_id).where(
             live, Order.status.in_(COUNTED_STATUSES), Order.deleted_at.is_(None))
             .group_by(Order.contact_id).having(last < cutoff).order_by(Order.contact_id))
@@ -169,9 +169,9 @@ def date_occasions(db: Session, trigger: Any, at: datetime
             yield cid, f"no_purchase:{when.astimezone(tz).date().isoformat()}"
     elif isinstance(trigger, NoContactTrigger):
         cutoff = _start_of(today - timedelta(days=trigger.days - 1), tz)
-        stmt = (select(Contact.id, Contact.last_contacted_at).where(
+        stmt2: Any = (select(Contact.id, Contact.last_contacted_at).where(
             live, Contact.last_contacted_at < cutoff).order_by(Contact.id))
-        for cid, when in _keyset(db, stmt, Contact.id):
+        for cid, when in _keyset(db, stmt2, Contact.id):
             yield cid, f"no_contact:{when.astimezone(tz).date().isoformat()}"
     elif isinstance(trigger, ReplacementDueTrigger):
         cursor = None
@@ -202,6 +202,7 @@ def _keyset(db: Session, stmt: Any, key: Any) -> Iterator[tuple[uuid.UUID, datet
 
 def _dates(db: Session, trigger: BirthdayTrigger | ImportantDateTrigger, today: date,
            live: Any) -> Iterator[tuple[uuid.UUID, str]]:
+    has: Any
     if isinstance(trigger, BirthdayTrigger):
         has = Contact.birthday.is_not(None)
     else:
