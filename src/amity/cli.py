@@ -18,6 +18,7 @@ from amity.cli_deals import (
     pipelines_app,
     products_app,
 )
+from amity.cli_ops import backup_command, restore_command
 from amity.cli_tickets import tickets_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
@@ -37,6 +38,8 @@ app.add_typer(deals_app, name="deals")
 app.add_typer(products_app, name="products")
 app.add_typer(orders_app, name="orders")
 app.command("forecast")(forecast_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 console = Console()
 err = Console(stderr=True)
 

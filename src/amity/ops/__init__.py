@@ -1,0 +1,1 @@
+"""Operating Amity: backups and restores."""
