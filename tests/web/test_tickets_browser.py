@@ -4,6 +4,7 @@ resolution note; rows are cards on a phone. Screenshots to artifacts/screenshots
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from amity.contacts.service import create_contact
 from amity.core.db import Database
 from amity.tickets import service
 from amity.tickets.models import SlaPolicy, Ticket, TicketComment
-from amity.tickets.schemas import TicketCreate, TicketUpdate
+from amity.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
@@ -173,5 +174,50 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
         expect(page.locator("h1.tk-title")).to_have_text("<img src=x onerror=alert(1)> broken")
         assert page.locator(".tk-head img").count() == 0
         assert dialogs == [] and problems == [], (dialogs, problems)
+    finally:
+        context.close()
+
+
+# The markup does not depend on the database: SQLite only, to keep the run short.
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_ticket_screens_have_no_serious_accessibility_violations(
+        browser: Any, desk: Any, database: Database, size: str) -> None:  # noqa: F811
+    from tests.web.test_accessibility import AXE, _violations
+
+    server, world = desk
+    with database.transaction() as s:
+        t = s.scalar(select(Ticket).where(Ticket.subject == "Oven does not heat"))
+        actor = s.get(User, world["user"])
+        assert t is not None and actor is not None
+        contact_id = t.contact_id
+        service.add_comment(s, ticket=t, data=CommentCreate(body="On our way"), actor=actor)
+        service.add_comment(s, ticket=t, data=CommentCreate(body="Call first", public=False),
+                            actor=actor)
+    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url,
+                                  bypass_csp=True)
+    page = context.new_page()
+    source = AXE.read_text(encoding="utf-8")
+    found: dict[str, Any] = {}
+    try:
+        page.goto("/login")
+        page.get_by_label("Email").fill("sam@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{server.url}/contacts")
+        ref = world["refs"]["Oven does not heat"]
+        for path in ("/tickets", "/tickets?view=all", "/tickets/new", f"/tickets/{ref}",
+                     f"/contacts/{contact_id}"):
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            if path.startswith("/contacts/"):
+                page.locator("#tickets-h").wait_for()  # the panel, loaded by HTMX
+            page.add_script_tag(content=source)
+            for scheme in ("light", "dark"):
+                page.emulate_media(color_scheme=scheme)
+                problems = _violations(page)
+                if problems:
+                    found[f"{path} ({scheme})"] = problems
+        assert not found, json.dumps(found, indent=1)
     finally:
         context.close()
