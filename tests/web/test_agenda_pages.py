@@ -216,6 +216,8 @@ def test_completing_someone_elses_task_without_permission_is_refused(
                      headers={**HX, "X-CSRF-Token": token})
         assert r.status_code == 403
         assert web.get(f"/tasks/{outsider['task_id']}").status_code == 404
+        readable = web.get(f"/tasks/{mate['task_id']}").text
+        assert "may read this task but not change it" in readable and ">Save<" not in readable
     with database.transaction() as s:
         assert s.get(Task, outsider["task_id"]).status == "open"
         assert s.get(Task, mate["task_id"]).status == "open"

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from amity.activities import dayplan, queries, service
 from amity.activities.models import TASK_PRIORITIES, TASK_STATUSES, Task
 from amity.activities.schemas import TaskUpdate
+from amity.activities.visibility import check_task
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.models import User
 from amity.core.clock import now
-from amity.core.errors import DomainError, PreconditionFailed, ValidationFailed
+from amity.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.routes.agenda import load_task, parse_due
@@ -86,9 +87,14 @@ def _edit_page(request: Request, db: Session, user: User, task: Task, *,
                "due": task.due_at.astimezone(queries.zone(tz)).strftime("%Y-%m-%dT%H:%M")
                if task.due_at else "", "priority": task.priority, "status": task.status,
                "assignee": str(task.assignee_id or ""), "version": task.version}
+    try:
+        check_task(db, user, task, write=True)
+        can_edit = True
+    except Forbidden:
+        can_edit = False
     return render(request, "agenda/task_edit.html", {
-        "t": task, "form": form or current, "current": current, "errors": errors or {},
-        "conflict": conflict, "saved": saved, "tz": tz,
+        "t": task, "can_edit": can_edit, "form": form or current, "current": current,
+        "errors": errors or {}, "conflict": conflict, "saved": saved, "tz": tz,
         "names": dayplan.names_for(db, user, tasks=[task]), "users": _assignees(db, task),
         "priorities": TASK_PRIORITIES, "statuses": TASK_STATUSES,
     }, status_code=status_code)
