@@ -25,6 +25,7 @@ from amity.tickets.models import Ticket
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
 from tests.auth.matrix_automation import AUTOMATION_IDS, automation_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
+from tests.auth.matrix_scoring import SCORING_IDS, enrolment_target, scoring_targets
 from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
 from tests.auth.world import (
     RELATIONS,
@@ -67,7 +68,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     before = fingerprint(database)
     ids = {k: uuid.uuid4() for k in ("contact_id", "company_id", "note_id", "user_id",
                                      "team_id", "role_id", "token_id", *SETTINGS_IDS, *TICKET_IDS,
-                                     *OUTREACH_IDS, *AUTOMATION_IDS,
+                                     *OUTREACH_IDS, *SCORING_IDS, *AUTOMATION_IDS,
                                      "deal_id", "order_id", "job_id", "interaction_id",
                                      "task_id")}
     for (method, path), op in MATRIX.items():
@@ -133,6 +134,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(_settings_targets(s, path))
         ids.update(ticket_settings_targets(s, path))
         ids.update(outreach_targets(s, path))
+        ids.update(scoring_targets(s, path))
         ids.update(automation_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
@@ -194,6 +196,7 @@ def test_permission_matrix(role: str, app: Any, anon: Any, database: Database) -
             if op.record:
                 assert relation is not None
                 ids.update(make_records(database, world.owner(role, relation)))
+                ids.update(enrolment_target(database, path, ids))
                 if op.deleted:
                     _soft_delete(database, ids)
             before = fingerprint(database) if method != "GET" else None
