@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from amity import __version__
+from amity.cli_automation import workflows_app
 from amity.cli_deals import (
     deals_app,
     forecast_command,
@@ -37,6 +38,7 @@ app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(deals_app, name="deals")
 app.add_typer(products_app, name="products")
 app.add_typer(orders_app, name="orders")
+app.add_typer(workflows_app, name="workflows")
 app.command("forecast")(forecast_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
