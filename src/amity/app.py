@@ -16,6 +16,7 @@ from amity.config import Settings, get_settings
 from amity.core.db import Database, make_engine
 from amity.web import STATIC_DIR
 from amity.web import router as web_router
+from amity.web.routes.hooks import router as hooks_router
 
 API_DESCRIPTION = """Amity's REST API.
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router)
     app.include_router(v1_router, prefix="/api/v1")
     app.include_router(calendar_feed_router)  # /calendar/{token}.ics: the URL is the secret
+    app.include_router(hooks_router)  # /hooks/channels/{id}: signed by the channel's secret
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(web_router, include_in_schema=False)
     return app

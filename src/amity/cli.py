@@ -19,6 +19,7 @@ from amity.cli_deals import (
     pipelines_app,
     products_app,
 )
+from amity.cli_forms import channels_app, forms_app
 from amity.cli_ops import backup_command, restore_command
 from amity.cli_tickets import tickets_app
 from amity.config import get_settings
@@ -38,6 +39,8 @@ app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(deals_app, name="deals")
 app.add_typer(products_app, name="products")
 app.add_typer(orders_app, name="orders")
+app.add_typer(forms_app, name="forms")
+app.add_typer(channels_app, name="channels")
 app.add_typer(workflows_app, name="workflows")
 app.command("forecast")(forecast_command)
 app.command("backup")(backup_command)

@@ -1,5 +1,6 @@
 """Imports every model so the metadata is complete (Alembic, tests, create_all)."""
 
+from amity.activities.forms_models import Form, FormSubmission, IngestChannel
 from amity.activities.models import (
     CalendarFeed,
     Interaction,
@@ -89,7 +90,10 @@ __all__ = [
     "EmailTemplate",
     "EventRecord",
     "ExchangeRate",
+    "Form",
+    "FormSubmission",
     "IdempotencyRecord",
+    "IngestChannel",
     "Interaction",
     "InteractionParticipant",
     "Job",

@@ -20,6 +20,7 @@ from tests.auth.matrix_base import (
 from tests.auth.matrix_commerce import COMMERCE
 from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
+from tests.auth.matrix_forms import FORMS
 from tests.auth.matrix_jobs import JOBS
 from tests.auth.matrix_outreach import OUTREACH
 from tests.auth.matrix_scoring import SCORING
@@ -116,4 +117,5 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("DELETE", "/api/v1/tokens/{token_id}"): Op(ANY, 204),
     **AUTOMATION,
     **SCORING,
+    **FORMS,
 }

@@ -7,12 +7,14 @@ from amity.api.v1 import (
     activities,
     audit,
     calendar,
+    channels,
     companies,
     contacts,
     customfields,
     deals,
     email,
     forecast,
+    forms,
     jobs,
     notes,
     orders,
@@ -42,3 +44,5 @@ for module in (contacts, companies, notes, deals, pipelines, forecast, products,
     router.include_router(module.router)
 router.include_router(scoring.router)
 router.include_router(sequences.router)
+router.include_router(forms.router)
+router.include_router(channels.router)

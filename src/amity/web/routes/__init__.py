@@ -9,6 +9,7 @@ from amity.web.routes import (
     contacts,
     deal_page,
     deals,
+    forms,
     notifications,
     orders,
     privacy,
@@ -37,6 +38,7 @@ router.include_router(audit.router)
 router.include_router(survey.router)
 router.include_router(survey.api)
 router.include_router(tracking.router)
+router.include_router(forms.router)
 router.include_router(tickets.router)
 router.include_router(ticket_page.router)
 router.include_router(ticket_page.uploads)
