@@ -21,6 +21,7 @@ from amity.cli_deals import (
 )
 from amity.cli_forms import channels_app, forms_app
 from amity.cli_ops import backup_command, restore_command
+from amity.cli_mail import mailboxes_app
 from amity.cli_tickets import tickets_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
@@ -39,6 +40,7 @@ app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(deals_app, name="deals")
 app.add_typer(products_app, name="products")
 app.add_typer(orders_app, name="orders")
+app.add_typer(mailboxes_app, name="mailboxes")
 app.add_typer(forms_app, name="forms")
 app.add_typer(channels_app, name="channels")
 app.add_typer(workflows_app, name="workflows")

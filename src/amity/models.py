@@ -43,6 +43,7 @@ from amity.deals.models import (
     Stage,
 )
 from amity.jobs.models import Job, JobEffect, ScheduleRun
+from amity.mail.models import Mailbox
 from amity.notes.models import Note
 from amity.scoring.models import ContactScore, ScoreEntry, ScoringRule, ScoringSettings
 from amity.sequences.models import (
@@ -100,6 +101,7 @@ __all__ = [
     "JobEffect",
     "LoginAttempt",
     "LostReason",
+    "Mailbox",
     "Note",
     "Notification",
     "Order",

@@ -22,6 +22,7 @@ from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
 from tests.auth.matrix_forms import FORMS
 from tests.auth.matrix_jobs import JOBS
+from tests.auth.matrix_mailboxes import MAILBOXES
 from tests.auth.matrix_outreach import OUTREACH
 from tests.auth.matrix_scoring import SCORING
 from tests.auth.matrix_tickets import TICKETS
@@ -115,6 +116,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),
     ("DELETE", "/api/v1/tokens/{token_id}"): Op(ANY, 204),
+    **MAILBOXES,
     **AUTOMATION,
     **SCORING,
     **FORMS,

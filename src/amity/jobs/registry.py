@@ -34,6 +34,7 @@ HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.
                    "amity.jobs.tickets", "amity.jobs.outreach",
                    "amity.jobs.automation",
                    "amity.jobs.webhooks",
+                   "amity.jobs.mail",
                    "amity.jobs.scoring", "amity.jobs.sequences")
 _KIND = re.compile(r"^[a-z][a-z0-9_.:-]{0,159}$")
 

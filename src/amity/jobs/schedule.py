@@ -57,6 +57,7 @@ SCHEDULES: tuple[Schedule, ...] = (
              every=timedelta(hours=1)),
     Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
     Schedule("tickets.files", "tickets.sweep_files", every=timedelta(hours=1)),
+    Schedule("mail.poll", "mail.poll_all", every=timedelta(minutes=1)),
     # workflows: the events outbox (own cursor), dates (each workflow's own calendar day), late
     # resumes
     Schedule("automation.events", "automation.scan_events", every=timedelta(seconds=10)),

@@ -16,6 +16,7 @@ from amity.api.v1 import (
     forecast,
     forms,
     jobs,
+    mailboxes,
     notes,
     orders,
     pipelines,
@@ -40,7 +41,7 @@ router.include_router(workflows.router)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,
                activities, tasks, timeline, calendar, tickets, sla, email,
-               webevents):
+               webevents, mailboxes):
     router.include_router(module.router)
 router.include_router(scoring.router)
 router.include_router(sequences.router)

@@ -9,6 +9,7 @@ from amity.web.routes import (
     contacts,
     deal_page,
     deals,
+    mailboxes,
     forms,
     notifications,
     orders,
@@ -33,6 +34,7 @@ router.include_router(deal_page.router)
 router.include_router(products.router)
 router.include_router(orders.router)
 router.include_router(settings.router)
+router.include_router(mailboxes.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
 router.include_router(survey.router)
