@@ -12,6 +12,7 @@ from rich.console import Console
 
 from amity import __version__
 from amity.cli_automation import workflows_app
+from amity.cli_dataio import export_command, import_command
 from amity.cli_deals import (
     deals_app,
     forecast_command,
@@ -45,6 +46,8 @@ app.add_typer(forms_app, name="forms")
 app.add_typer(channels_app, name="channels")
 app.add_typer(workflows_app, name="workflows")
 app.command("forecast")(forecast_command)
+app.command("import")(import_command)
+app.command("export")(export_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 console = Console()

@@ -75,6 +75,14 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
     survey_valid_days: int = Field(14, ge=1, le=365)  # a satisfaction survey link expires
+    # Imports and exports: uploaded files are kept under import_dir (at most import_max_bytes
+    # each) and processed import_batch_size rows per transaction; an export of more than
+    # export_sync_max_rows records is written to export_dir by a job and downloaded later.
+    import_dir: Path = Field(default_factory=lambda: default_data_dir() / "imports")
+    import_max_bytes: int = Field(100 * 1024 * 1024, ge=1)
+    import_batch_size: int = Field(500, ge=1, le=10_000)
+    export_dir: Path = Field(default_factory=lambda: default_data_dir() / "exports")
+    export_sync_max_rows: int = Field(5000, ge=0)
     # Email to ticket: `amity mail-inbound` listens on this host/port for mail to this address;
     # bigger messages are refused (552), unreadable ones kept in the quarantine directory.
     inbound_address: str = "support@localhost"

@@ -33,6 +33,7 @@ from amity.core.db import Base
 from amity.core.events import EventRecord
 from amity.core.idempotency import IdempotencyRecord
 from amity.core.tags import Tag
+from amity.dataio.models import DataExport, DataImport, ImportChange, ImportRowError
 from amity.deals.models import (
     Deal,
     DealContact,
@@ -84,6 +85,8 @@ __all__ = [
     "ContactSatisfaction",
     "ContactScore",
     "CustomFieldDefinition",
+    "DataExport",
+    "DataImport",
     "Deal",
     "DealContact",
     "DealLine",
@@ -94,6 +97,8 @@ __all__ = [
     "Form",
     "FormSubmission",
     "IdempotencyRecord",
+    "ImportChange",
+    "ImportRowError",
     "IngestChannel",
     "Interaction",
     "InteractionParticipant",

@@ -18,6 +18,7 @@ from tests.auth.matrix_base import (
     _json,
 )
 from tests.auth.matrix_commerce import COMMERCE
+from tests.auth.matrix_dataio import DATAIO
 from tests.auth.matrix_deals import DEALS, PIPELINES
 from tests.auth.matrix_forecast import FORECAST
 from tests.auth.matrix_forms import FORMS
@@ -112,6 +113,7 @@ MATRIX: dict[tuple[str, str], Op] = {
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
     **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES, **OUTREACH,
+    **DATAIO,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),

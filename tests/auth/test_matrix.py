@@ -24,6 +24,7 @@ from amity.jobs.models import Job
 from amity.tickets.models import Ticket
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
 from tests.auth.matrix_automation import AUTOMATION_IDS, automation_targets
+from tests.auth.matrix_dataio import DATAIO_IDS, dataio_targets
 from tests.auth.matrix_forms import FORMS_IDS, forms_targets
 from tests.auth.matrix_mailboxes import MAILBOX_IDS, mailbox_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
@@ -74,6 +75,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
                                      "deal_id", "order_id", "job_id", "interaction_id",
                                      "task_id", *MAILBOX_IDS)}
     ids.update({k: uuid.uuid4() for k in FORMS_IDS})
+    ids.update({k: uuid.uuid4() for k in DATAIO_IDS})
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)
@@ -137,6 +139,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(_settings_targets(s, path))
         ids.update(ticket_settings_targets(s, path))
         ids.update(outreach_targets(s, path))
+        ids.update(dataio_targets(s, path, world.ids[actor_role]))
         ids.update(mailbox_targets(s, path))
         ids.update(forms_targets(s, path))
         ids.update(scoring_targets(s, path))

@@ -32,6 +32,7 @@ DEFAULT_MAX_ATTEMPTS = 10
 # Modules whose import registers the built-in job kinds and subscribers.
 HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.activities",
                    "amity.jobs.tickets", "amity.jobs.outreach",
+                   "amity.jobs.dataio",
                    "amity.jobs.automation",
                    "amity.jobs.webhooks",
                    "amity.jobs.mail",

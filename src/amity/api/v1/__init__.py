@@ -13,8 +13,10 @@ from amity.api.v1 import (
     customfields,
     deals,
     email,
+    exports,
     forecast,
     forms,
+    imports,
     jobs,
     mailboxes,
     notes,
@@ -47,3 +49,5 @@ router.include_router(scoring.router)
 router.include_router(sequences.router)
 router.include_router(forms.router)
 router.include_router(channels.router)
+router.include_router(imports.router)
+router.include_router(exports.router)

@@ -9,6 +9,7 @@ from amity.web.routes import (
     contacts,
     deal_page,
     deals,
+    imports,
     mailboxes,
     forms,
     notifications,
@@ -48,5 +49,6 @@ router.include_router(agenda.router)
 router.include_router(task_pages.router)
 router.include_router(notifications.router)
 router.include_router(quick_add.router)
+router.include_router(imports.router)
 
 __all__ = ["router"]

@@ -1,0 +1,218 @@
+"""/imports: upload a file, map its columns, preview, run with a live progress bar, download
+the refused rows, roll back; and /export/<entity>, the contact list's Export button.
+
+Same services and permissions as /api/v1/imports and /api/v1/exports.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from sqlalchemy import select
+from starlette.background import BackgroundTask
+
+from amity.api.deps import AppSettings, DbSession
+from amity.auth.access import Permission, require, require_any, scope_for
+from amity.auth.models import User
+from amity.core import audit
+from amity.core.errors import DomainError, NotFound
+from amity.dataio import mapping as maps
+from amity.dataio import service
+from amity.dataio.export import MEDIA, SUFFIX, Exporter, stream, write_xlsx
+from amity.dataio.models import DataExport, DataImport
+from amity.jobs.dataio import (
+    enqueue_export,
+    enqueue_import,
+    enqueue_rollback,
+    import_store,
+)
+from amity.web.auth import CsrfChecked, WebUser
+from amity.web.errors import WebRoute
+from amity.web.templating import render, templates
+
+router = APIRouter(route_class=WebRoute)
+FINISHED = ("done", "failed", "rolled_back")
+
+
+def can_export_contacts(user: User | None) -> bool:
+    return user is not None and scope_for(user, Permission.CONTACTS_EXPORT) != "none"
+
+
+def can_import(user: User | None) -> bool:
+    return user is not None and scope_for(user, Permission.CONTACTS_CREATE) != "none"
+
+
+templates.env.globals["can_export_contacts"] = can_export_contacts
+templates.env.globals["can_import"] = can_import
+
+
+def _load(db: DbSession, user: User, import_id: uuid.UUID) -> DataImport:
+    imp = db.get(DataImport, import_id)
+    if imp is None:
+        raise NotFound("import")
+    perm = (Permission.CONTACTS_CREATE if imp.entity == "contacts"
+            else Permission.COMPANIES_CREATE)
+    require(user, perm)
+    if imp.owner_id != user.id and scope_for(user, perm) != "all":
+        raise NotFound("import")
+    return imp
+
+
+def _page(request: Request, db: DbSession, imp: DataImport, *, error: str | None = None,
+          preview: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    fields = [*maps.fields_for(imp.entity),
+              *[f"custom:{k}" for k in maps.custom_keys(db, imp.entity)], maps.IGNORE]
+    return render(request, "imports/detail.html", {
+        "imp": imp, "fields": fields, "error": error, "preview": preview,
+        "editable": imp.status in service.RUNNABLE}, status_code=status_code)
+
+
+@router.get("/imports")
+def imports_page(request: Request, db: DbSession, user: WebUser) -> Response:
+    require_any(user, Permission.CONTACTS_CREATE, Permission.COMPANIES_CREATE)
+    items = list(db.scalars(select(DataImport).where(DataImport.owner_id == user.id)
+                            .order_by(DataImport.created_at.desc()).limit(50)))
+    return render(request, "imports/list.html", {"imports": items, "error": None})
+
+
+@router.post("/imports", dependencies=[CsrfChecked])
+def upload(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+           file: Annotated[UploadFile | None, File()] = None,
+           entity: Annotated[Literal["contacts", "companies"], Form()] = "contacts") -> Response:
+    require(user, Permission.CONTACTS_CREATE if entity == "contacts"
+            else Permission.COMPANIES_CREATE)
+    try:
+        if file is None or not file.filename:
+            raise DomainError("import.file_required", "Choose a file to upload", "file")
+        imp = service.create_import(db, entity=entity, filename=file.filename,
+                                    stream=file.file, store=import_store(settings), actor=user)
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "imports/list.html", {"imports": [], "error": exc.message},
+                      status_code=exc.status)
+    return RedirectResponse(f"/imports/{imp.id}", status_code=303)
+
+
+@router.get("/imports/{import_id}")
+def import_page(request: Request, import_id: uuid.UUID, db: DbSession,
+                user: WebUser) -> Response:
+    return _page(request, db, _load(db, user, import_id))
+
+
+async def _mapping_of(request: Request, imp: DataImport) -> tuple[dict[str, str],
+                                                                   dict[str, Any]]:
+    form = await request.form()
+    mapping = {h: str(form.get(f"col-{i}", maps.IGNORE)) for i, h in enumerate(imp.headers)}
+    options = {"match": str(form.get("match", "update_empty")),
+               "default_region": str(form.get("default_region") or "") or None,
+               "all_or_nothing": form.get("all_or_nothing") == "on"}
+    return mapping, options
+
+
+@router.post("/imports/{import_id}/mapping", dependencies=[CsrfChecked])
+async def save_mapping(request: Request, import_id: uuid.UUID, db: DbSession, user: WebUser,
+                       settings: AppSettings) -> Response:
+    imp = _load(db, user, import_id)
+    mapping, options = await _mapping_of(request, imp)
+    action = (await request.form()).get("action", "save")
+    try:
+        service.set_mapping(db, imp=imp, mapping=mapping, options=options, actor=user)
+        if action == "preview":
+            result = service.preview(db, imp=imp, store=import_store(settings), actor=user,
+                                     default_region=settings.default_region, limit=50)
+            return _page(request, db, imp, preview=result)
+        if action == "run":
+            service.start(db, imp=imp, actor=user, enqueue=lambda i: enqueue_import(db, i))
+    except DomainError as exc:
+        db.rollback()
+        db.refresh(imp)
+        return _page(request, db, imp, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"/imports/{imp.id}", status_code=303)
+
+
+@router.get("/imports/{import_id}/progress")
+def progress(request: Request, import_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
+    imp = _load(db, user, import_id)
+    return render(request, "imports/_progress.html", {"imp": imp,
+                                                      "finished": imp.status in FINISHED})
+
+
+@router.post("/imports/{import_id}/rollback", dependencies=[CsrfChecked])
+def rollback(request: Request, import_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
+    imp = _load(db, user, import_id)
+    try:
+        service.request_rollback(db, imp=imp, actor=user,
+                                 enqueue=lambda i: enqueue_rollback(db, i))
+    except DomainError as exc:
+        db.rollback()
+        db.refresh(imp)
+        return _page(request, db, imp, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"/imports/{imp.id}", status_code=303)
+
+
+@router.get("/imports/{import_id}/errors.csv")
+def errors_file(request: Request, import_id: uuid.UUID, db: DbSession,
+                user: WebUser) -> Response:
+    imp = _load(db, user, import_id)
+    body = "".join(service.error_rows(db, imp)).encode()
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="import-{imp.id}-errors.csv"'})
+
+
+@router.get("/export/{entity}")
+def export(request: Request, entity: Literal["contacts", "companies"], db: DbSession,
+           user: WebUser, settings: AppSettings,
+           format: Annotated[Literal["csv", "xlsx", "vcard", "json"], Query()] = "csv",
+           lifecycle_stage: Annotated[list[str] | None, Query()] = None,
+           tag: Annotated[list[str] | None, Query()] = None) -> Response:
+    """The contact list's Export button: the records this user may export."""
+    require(user, Permission.CONTACTS_EXPORT if entity == "contacts"
+            else Permission.COMPANIES_EXPORT)
+    filters: dict[str, Any] = {"deleted": "exclude"}
+    if entity == "contacts":
+        filters.update({"lifecycle_stage": lifecycle_stage or [], "tags": tag or []})
+    exporter = Exporter(db, user, entity, filters)
+    total = exporter.count()
+    audit.record(db, actor_id=user.id, action="export", entity_type=entity.rstrip("s")
+                 if entity == "contacts" else "company", entity_id=None,
+                 changes={"format": [None, format], "records": [None, total]})
+    if total > settings.export_sync_max_rows:
+        exp = DataExport(id=uuid.uuid4(), owner_id=user.id, entity=entity, format=format,
+                         filters=filters, status="queued")
+        db.add(exp)
+        db.flush()
+        enqueue_export(db, exp)
+        return render(request, "imports/export_queued.html", {"exp": exp})
+    disposition = {"Content-Disposition": f'attachment; filename="{entity}.{SUFFIX[format]}"'}
+    if format == "xlsx":
+        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
+            tmp = Path(f.name)
+        write_xlsx(exporter, tmp)
+        return FileResponse(tmp, media_type=MEDIA[format], headers=disposition,
+                            background=BackgroundTask(tmp.unlink, missing_ok=True))
+    database = request.app.state.database
+
+    def chunks() -> Iterator[bytes]:
+        with database.transaction(write=False) as s:
+            yield from stream(Exporter(s, user, entity, filters), format)
+
+    return StreamingResponse(chunks(), media_type=MEDIA[format], headers=disposition)
+
+
+@router.get("/export/file/{export_id}")
+def export_file(export_id: uuid.UUID, db: DbSession, user: WebUser,
+                settings: AppSettings) -> Response:
+    exp = db.get(DataExport, export_id)
+    if exp is None or exp.owner_id != user.id:
+        raise NotFound("export")
+    if exp.status != "done" or not exp.stored_name:
+        return Response("The export is not ready yet; reload in a moment.", status_code=409)
+    return FileResponse(Path(settings.export_dir) / exp.stored_name,
+                        media_type=MEDIA[exp.format],
+                        filename=f"{exp.entity}.{SUFFIX[exp.format]}")
