@@ -6,6 +6,7 @@ from amity.web.routes import (
     account,
     agenda,
     audit,
+    automation,
     contacts,
     deal_page,
     deals,
@@ -38,6 +39,7 @@ router.include_router(settings.router)
 router.include_router(mailboxes.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
+router.include_router(automation.router)
 router.include_router(survey.router)
 router.include_router(survey.api)
 router.include_router(tracking.router)
