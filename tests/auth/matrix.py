@@ -27,6 +27,7 @@ from tests.auth.matrix_mailboxes import MAILBOXES
 from tests.auth.matrix_outreach import OUTREACH
 from tests.auth.matrix_scoring import SCORING
 from tests.auth.matrix_tickets import TICKETS
+from tests.auth.matrix_webhooks import WEBHOOKS
 
 __all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
 
@@ -122,4 +123,5 @@ MATRIX: dict[tuple[str, str], Op] = {
     **AUTOMATION,
     **SCORING,
     **FORMS,
+    **WEBHOOKS,
 }

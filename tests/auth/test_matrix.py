@@ -30,6 +30,7 @@ from tests.auth.matrix_mailboxes import MAILBOX_IDS, mailbox_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
 from tests.auth.matrix_scoring import SCORING_IDS, enrolment_target, scoring_targets
 from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
+from tests.auth.matrix_webhooks import WEBHOOK_IDS, webhook_targets
 from tests.auth.world import (
     RELATIONS,
     ROLES,
@@ -76,6 +77,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
                                      "task_id", *MAILBOX_IDS)}
     ids.update({k: uuid.uuid4() for k in FORMS_IDS})
     ids.update({k: uuid.uuid4() for k in DATAIO_IDS})
+    ids.update({k: uuid.uuid4() for k in WEBHOOK_IDS})
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)
@@ -139,6 +141,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(_settings_targets(s, path))
         ids.update(ticket_settings_targets(s, path))
         ids.update(outreach_targets(s, path))
+        ids.update(webhook_targets(s, path))
         ids.update(dataio_targets(s, path, world.ids[actor_role]))
         ids.update(mailbox_targets(s, path))
         ids.update(forms_targets(s, path))

@@ -35,6 +35,7 @@ from amity.api.v1 import (
     tokens,
     users,
     webevents,
+    webhooks,
     workflows,
 )
 
@@ -45,6 +46,7 @@ for module in (contacts, companies, notes, deals, pipelines, forecast, products,
                activities, tasks, timeline, calendar, tickets, sla, email,
                webevents, mailboxes):
     router.include_router(module.router)
+router.include_router(webhooks.router)
 router.include_router(scoring.router)
 router.include_router(sequences.router)
 router.include_router(forms.router)

@@ -25,6 +25,7 @@ from amity.web.routes import (
     ticket_page,
     tickets,
     tracking,
+    webhooks_settings,
 )
 
 router = APIRouter()
@@ -43,6 +44,7 @@ router.include_router(automation.router)
 router.include_router(survey.router)
 router.include_router(survey.api)
 router.include_router(tracking.router)
+router.include_router(webhooks_settings.router)
 router.include_router(forms.router)
 router.include_router(tickets.router)
 router.include_router(ticket_page.router)
