@@ -10,14 +10,15 @@ from amity.web.routes import (
     contacts,
     deal_page,
     deals,
+    forms,
     imports,
     mailboxes,
-    forms,
     notifications,
     orders,
     privacy,
     products,
     quick_add,
+    scoring,
     session,
     settings,
     survey,
@@ -54,5 +55,6 @@ router.include_router(task_pages.router)
 router.include_router(notifications.router)
 router.include_router(quick_add.router)
 router.include_router(imports.router)
+router.include_router(scoring.router)
 
 __all__ = ["router"]

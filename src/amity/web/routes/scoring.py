@@ -1,0 +1,178 @@
+"""Lead scoring and sequences in the browser.
+
+The score panel on the contact page (``/contacts/{id}/score-panel``, loaded by HTMX: whoever
+may see the contact), Settings > Lead scoring (rules, threshold; settings.view to read,
+settings.edit to change) and /sequences (read with contacts.view; defined with settings.edit;
+enrolling and stopping need contacts.edit on the contact). Plain forms; the same services as
+the API do the work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from amity.api.deps import DbSession
+from amity.auth.access import Permission, access_record, check_record, require, scope_for
+from amity.auth.models import User
+from amity.contacts.models import Contact
+from amity.core.errors import ValidationFailed
+from amity.jobs import scoring as scoring_jobs
+from amity.scoring import queries as score_queries
+from amity.scoring import rules
+from amity.scoring.models import BEHAVIOURS, OPERATORS, PROFILE_FIELDS
+from amity.scoring.schemas import RuleCreate
+from amity.sequences import queries as seq_queries
+from amity.sequences import service as sequences
+from amity.sequences.schemas import StepIn
+from amity.web.auth import CsrfChecked, WebUser
+from amity.web.errors import WebRoute
+from amity.web.templating import render, templates
+
+router = APIRouter(route_class=WebRoute)
+Text = Annotated[str, Form(max_length=500)]
+
+
+def can_view_sequences(user: User | None) -> bool:
+    return user is not None and scope_for(user, Permission.CONTACTS_VIEW) != "none"
+
+
+templates.env.globals["can_view_sequences"] = can_view_sequences
+
+
+@router.get("/contacts/{contact_id}/score-panel")
+def score_panel(contact_id: uuid.UUID, request: Request, db: DbSession,
+                user: WebUser) -> Response:
+    access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW, entity="contact")
+    return render(request, "scoring/_panel.html",
+                  {"score": score_queries.score_view(db, contact_id, history=10)})
+
+
+@router.get("/settings/scoring")
+def scoring_page(request: Request, db: DbSession, user: WebUser) -> Response:
+    require(user, Permission.SETTINGS_VIEW)
+    return render(request, "scoring/settings.html", {
+        "tab": "scoring", "rules": rules.list_rules(db), "threshold": rules.current_threshold(db),
+        "may_edit": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
+        "behaviours": BEHAVIOURS, "operators": OPERATORS, "profile_fields": PROFILE_FIELDS})
+
+
+def _opt(value: str) -> Any:
+    return value.strip() or None
+
+
+def _nth(values: list[str] | None, i: int) -> Any:
+    return _opt(values[i]) if values and i < len(values) else None
+
+
+@router.post("/settings/scoring/rules", dependencies=[CsrfChecked])
+def add_rule(db: DbSession, user: WebUser, name: Text, kind: Text, points: Text,
+             behaviour: Text = "", field: Text = "", operator: Text = "", value: Text = "",
+             cap_points: Text = "", cap_period_days: Text = "", decay: Text = "none",
+             decay_days: Text = "") -> Response:
+    require(user, Permission.SETTINGS_MANAGE)
+    raw = {"name": name, "kind": kind, "points": points, "behaviour": _opt(behaviour),
+           "field": _opt(field), "operator": _opt(operator), "value": _opt(value),
+           "cap_points": _opt(cap_points), "cap_period_days": _opt(cap_period_days),
+           "decay": decay or "none", "decay_days": _opt(decay_days)}
+    try:
+        body = RuleCreate.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ValidationFailed("scoring_rule.invalid", f"{err['loc'][0]}: {err['msg']}",
+                               str(err["loc"][0])) from exc
+    rules.create_rule(db, values=body.model_dump(), actor=user)
+    scoring_jobs.request_recompute(db)
+    return RedirectResponse("/settings/scoring", status_code=303)
+
+
+@router.post("/settings/scoring/rules/{rule_id}/delete", dependencies=[CsrfChecked])
+def remove_rule(rule_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
+    require(user, Permission.SETTINGS_MANAGE)
+    rules.delete_rule(db, rule=rules.live_rule(db, rule_id), actor=user)
+    scoring_jobs.request_recompute(db)
+    return RedirectResponse("/settings/scoring", status_code=303)
+
+
+@router.post("/settings/scoring/threshold", dependencies=[CsrfChecked])
+def set_threshold(db: DbSession, user: WebUser,
+                  threshold: Annotated[int, Form(ge=1, le=1_000_000)]) -> Response:
+    require(user, Permission.SETTINGS_MANAGE)
+    rules.update_settings(db, values={"threshold": threshold}, actor=user)
+    scoring_jobs.request_recompute(db)
+    return RedirectResponse("/settings/scoring", status_code=303)
+
+
+@router.get("/sequences")
+def sequences_page(request: Request, db: DbSession, user: WebUser) -> Response:
+    require(user, Permission.CONTACTS_VIEW)
+    from amity.activities.email import list_templates
+    from amity.auth.access import scoped
+
+    listed = []
+    for seq in seq_queries.list_sequences(db):
+        rows = seq_queries.enrolments(
+            db, sequence_id=seq.id, limit=50,
+            visible=lambda stmt: scoped(db, stmt, user, Contact, Permission.CONTACTS_VIEW))
+        listed.append((seq_queries.sequence_out(db, seq), rows))
+    return render(request, "sequences/index.html", {
+        "sequences": listed, "templates_": list_templates(db),
+        "may_define": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
+        "may_enrol": scope_for(user, Permission.CONTACTS_EDIT) != "none"})
+
+
+@router.post("/sequences", dependencies=[CsrfChecked])
+def add_sequence(db: DbSession, user: WebUser, name: Text, description: Text = "",
+                 kind: Annotated[list[str] | None, Form()] = None,
+                 template_id: Annotated[list[str] | None, Form()] = None,
+                 task_title: Annotated[list[str] | None, Form()] = None,
+                 wait_hours: Annotated[list[str] | None, Form()] = None) -> Response:
+    """One row per step (kind, template, task title, wait hours); rows without a kind are
+    ignored."""
+    require(user, Permission.SETTINGS_MANAGE)
+    kinds = kind or []
+    steps = []
+    for i, k in enumerate(kinds):
+        if not k:
+            continue
+        try:
+            steps.append(StepIn.model_validate({
+                "kind": k, "template_id": _nth(template_id, i),
+                "task_title": _nth(task_title, i),
+                "wait_hours": _nth(wait_hours, i)}).as_values())
+        except ValidationError as exc:
+            raise ValidationFailed("sequence.step_invalid", f"Step {i + 1}: "
+                                   f"{exc.errors()[0]['msg']}", f"steps[{i}]") from exc
+    sequences.create_sequence(db, values={"name": name.strip(),
+                                          "description": _opt(description), "enabled": True},
+                              steps=steps, actor=user)
+    return RedirectResponse("/sequences", status_code=303)
+
+
+@router.post("/sequences/{sequence_id}/enrol", dependencies=[CsrfChecked])
+def enrol(sequence_id: uuid.UUID, db: DbSession, user: WebUser,
+          contact_id: Annotated[uuid.UUID, Form()]) -> Response:
+    sequences.live_sequence(db, sequence_id)
+    contact = db.get(Contact, contact_id)
+    if contact is not None and contact.deleted_at is None:
+        check_record(db, user, contact, Permission.CONTACTS_EDIT, entity="contact")
+    sequences.enrol(db, sequence_id=sequence_id, contact_id=contact_id, actor=user)
+    return RedirectResponse("/sequences", status_code=303)
+
+
+@router.post("/sequences/enrolments/{enrolment_id}/stop", dependencies=[CsrfChecked])
+def stop(enrolment_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
+    from amity.core.errors import NotFound
+    from amity.sequences.models import SequenceEnrolment
+
+    enr = db.get(SequenceEnrolment, enrolment_id)
+    if enr is None:
+        raise NotFound("enrolment")
+    access_record(db, user, Contact, enr.contact_id, Permission.CONTACTS_EDIT,
+                  entity="enrolment", include_deleted=True)
+    sequences.stop_enrolment(db, enrolment=enr, actor=user)
+    return RedirectResponse("/sequences", status_code=303)
