@@ -23,6 +23,7 @@ from amity.cli_deals import (
 from amity.cli_forms import channels_app, forms_app
 from amity.cli_ops import backup_command, restore_command
 from amity.cli_mail import mailboxes_app
+from amity.cli_scoring import scoring_app, sequences_app
 from amity.cli_tickets import tickets_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
@@ -45,6 +46,8 @@ app.add_typer(mailboxes_app, name="mailboxes")
 app.add_typer(forms_app, name="forms")
 app.add_typer(channels_app, name="channels")
 app.add_typer(workflows_app, name="workflows")
+app.add_typer(scoring_app, name="scoring")
+app.add_typer(sequences_app, name="sequences")
 app.command("forecast")(forecast_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
