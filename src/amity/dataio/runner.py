@@ -64,9 +64,10 @@ class Planner:
         self.contacts = imp.entity == "contacts"
         self.view = Permission.CONTACTS_VIEW if self.contacts else Permission.COMPANIES_VIEW
         self.edit = Permission.CONTACTS_EDIT if self.contacts else Permission.COMPANIES_EDIT
-        self.companies_by_name: dict[str, uuid.UUID | None] = {}
+        self.companies_by_name: dict[str, uuid.UUID] = {}
         self.in_file: dict[str, int] = {}  # dry run: email/domain -> first row that has it
         self.created: dict[str, Contact] = {}  # this batch's new contacts by email
+        self.kept: list[Company] = []
 
     def plan(self, batch: list[tuple[int, list[str]]]) -> list[Plan]:
         build = contact_row if self.contacts else company_row
@@ -164,18 +165,27 @@ class Planner:
         return Plan(n, raw, "update", data, record=match, changes=changes, previous=previous)
 
     # carrying plans out
-    def company_for(self, name: str, emails: list[str], n: int) -> uuid.UUID | None:
-        key = fold(name)
-        if key in self.companies_by_name:
-            return self.companies_by_name[key]
-        stmt = scoped(self.db, select(Company.id), self.actor, Company,
-                      Permission.COMPANIES_VIEW)
-        found = self.db.scalar(stmt.where(Company.sort_name == key,
-                                          Company.deleted_at.is_(None)).limit(1))
-        if found is None:
-            if scope_for(self.actor, Permission.COMPANIES_CREATE) == "none":
-                raise DomainError("company.create_forbidden", f"No company '{name}' exists "
-                                  "and you may not create companies", "company")
+    def resolve_companies(self, plans: list[Plan]) -> None:
+        """Find (one query) or create the companies a batch's contacts name, before any row
+        is written: no lookup per row, no flush per row."""
+        wanted: dict[str, tuple[str, list[str], int]] = {}
+        for p in plans:
+            name = p.data.company_name if p.action == "create" else p.changes.get(
+                "company_name") if p.action == "update" else None
+            if name and fold(name) not in self.companies_by_name:
+                wanted.setdefault(fold(name), (name, p.data.emails, p.row_number))
+        if not wanted:
+            return
+        pairs: Any = select(Company.id, Company.sort_name)
+        stmt = scoped(self.db, pairs, self.actor, Company, Permission.COMPANIES_VIEW)
+        with self.db.no_autoflush:
+            for cid, key in self.db.execute(stmt.where(Company.sort_name.in_(list(wanted)),
+                                                       Company.deleted_at.is_(None))):
+                self.companies_by_name.setdefault(key, cid)
+        may_create = scope_for(self.actor, Permission.COMPANIES_CREATE) != "none"
+        for key, (name, emails, n) in wanted.items():
+            if key in self.companies_by_name or not may_create:
+                continue
             domain = next((d for d in (norm.company_domain_from_email(e) for e in emails)
                            if d), None)
             made = companies.create_company(self.db, data=CompanyCreate(
@@ -183,9 +193,15 @@ class Planner:
             self.db.add(ImportChange(import_id=self.imp.id, row_number=n,
                                      entity_type="company", record_id=made.id,
                                      action="created"))
-            found = made.id
-        self.companies_by_name[key] = found
-        return uuid.UUID(str(found)) if found is not None else None
+            self.companies_by_name[key] = made.id
+            self.kept.append(made)  # held, so the session's weak identity map keeps it
+
+    def company_for(self, name: str) -> uuid.UUID:
+        found = self.companies_by_name.get(fold(name))
+        if found is None:
+            raise DomainError("company.create_forbidden", f"No company '{name}' exists and you "
+                              "may not create companies", "company")
+        return found
 
 
 def _empty(value: Any) -> bool:
@@ -258,7 +274,9 @@ def company_changes(c: Company, values: dict[str, Any], *,
 def carry_out(planner: Planner, plans: list[Plan]) -> None:
     """Write one batch's plans (the caller commits); errors are kept with their row."""
     db, imp = planner.db, planner.imp
-    planner.created = {}
+    planner.created, planner.kept = {}, []
+    if planner.contacts:
+        planner.resolve_companies(plans)
     for p in plans:
         if p.action == "create" and planner.contacts:
             created = _in_batch_match(planner, p)
@@ -296,8 +314,7 @@ def _create(planner: Planner, p: Plan) -> None:
     values = dict(p.data.values)
     if planner.contacts:
         if p.data.company_name:
-            values["company_id"] = planner.company_for(p.data.company_name, p.data.emails,
-                                                       p.row_number)
+            values["company_id"] = planner.company_for(p.data.company_name)
         rec: Any = contacts.create_contact(db, data=ContactCreate.model_validate(values),
                                            actor=actor, region=planner.opts.region,
                                            flush=False)
@@ -317,8 +334,7 @@ def _update(planner: Planner, p: Plan) -> None:
     db, imp, actor = planner.db, planner.imp, planner.actor
     changes = dict(p.changes)
     if "company_name" in changes:
-        changes["company_id"] = planner.company_for(changes.pop("company_name"),
-                                                    p.data.emails, p.row_number)
+        changes["company_id"] = planner.company_for(changes.pop("company_name"))
     if planner.contacts:
         contacts.update_contact(db, contact=p.record,
                                 data=ContactUpdate.model_validate(changes), actor=actor,
