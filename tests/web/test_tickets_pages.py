@@ -464,3 +464,40 @@ def test_queue_page_runs_a_fixed_number_of_queries(signed_in: TestClient, web_us
     assert queries.count == few, queries.statements
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Contact)) == 5
+
+
+def test_ticket_page_runs_a_fixed_number_of_queries(signed_in: TestClient, web_user: User,
+                                                    database: Database, world: dict[str, Any],
+                                                    settings: Settings, queries: Any) -> None:
+    import io
+
+    from amity.api.v1.tickets import attachment_store
+    from amity.tickets.attachments import add_attachment
+
+    t = ticket(database, web_user.id, "Counted", contact_id=world["ada"])
+    ticket(database, web_user.id, "Another of hers", contact_id=world["ada"])
+
+    def comment(n: int) -> None:
+        with database.transaction() as s:
+            actor = s.get(User, web_user.id)
+            tt = s.get(Ticket, t.id)
+            assert actor is not None and tt is not None
+            c = service.add_comment(s, ticket=tt, data=CommentCreate(
+                body=f"Comment {n}", public=n % 2 == 0), actor=actor)
+            add_attachment(s, ticket=tt, comment=c, filename=f"f{n}.txt",
+                           content_type="text/plain", stream=io.BytesIO(f"file {n}".encode()),
+                           store=attachment_store(settings), actor=actor)
+
+    comment(0)
+    url = f"/tickets/{t.reference}"
+    signed_in.get(url)
+    queries.reset()
+    assert signed_in.get(url).status_code == 200
+    few = queries.count
+    for n in range(1, 9):
+        comment(n)
+    ticket(database, web_user.id, "Third of hers", contact_id=world["ada"])
+    queries.reset()
+    page = signed_in.get(url)
+    assert page.status_code == 200 and page.text.count('class="tk-msg tk-msg-') == 9
+    assert queries.count == few, queries.statements
