@@ -25,6 +25,7 @@ from amity.cli_ops import backup_command, restore_command
 from amity.cli_mail import mailboxes_app
 from amity.cli_scoring import scoring_app, sequences_app
 from amity.cli_tickets import tickets_app
+from amity.cli_webhooks import broker_app
 from amity.config import get_settings
 from amity.core.db import Database, make_engine
 
@@ -42,6 +43,7 @@ app.add_typer(pipelines_app, name="pipelines")
 app.add_typer(deals_app, name="deals")
 app.add_typer(products_app, name="products")
 app.add_typer(orders_app, name="orders")
+app.add_typer(broker_app, name="broker")
 app.add_typer(mailboxes_app, name="mailboxes")
 app.add_typer(forms_app, name="forms")
 app.add_typer(channels_app, name="channels")
