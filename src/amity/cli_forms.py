@@ -63,8 +63,8 @@ def list_forms() -> None:
     database = _database()
     with database.transaction(write=False) as s:
         rows = forms.list_forms(s)
-        counts = dict(s.execute(select(FormSubmission.form_id, func.count())
-                                .group_by(FormSubmission.form_id)).tuples())
+        counts = {row[0]: row[1] for row in s.execute(
+            select(FormSubmission.form_id, func.count()).group_by(FormSubmission.form_id))}
         table = Table("Name", "URL", "Enabled", "Submissions", "ID")
         for f in rows:
             table.add_row(f.name, f"{base}/f/{f.public_key}", "yes" if f.enabled else "no",

@@ -11,6 +11,7 @@ from amity.web.routes import (
     deal_page,
     deals,
     forms,
+    forms_settings,
     imports,
     mailboxes,
     notifications,
@@ -47,6 +48,7 @@ router.include_router(survey.api)
 router.include_router(tracking.router)
 router.include_router(webhooks_settings.router)
 router.include_router(forms.router)
+router.include_router(forms_settings.router)
 router.include_router(tickets.router)
 router.include_router(ticket_page.router)
 router.include_router(ticket_page.uploads)
