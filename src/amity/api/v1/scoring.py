@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from amity.api.deps import CurrentUser, DbSession, IfMatch, etag, parse_if_match
 from amity.auth.access import Permission, access_record, require
@@ -102,12 +103,17 @@ def update_settings(body: SettingsUpdate, db: DbSession, user: CurrentUser) -> S
     return row
 
 
-@router.post("/scoring/recompute", status_code=202, summary="Recompute every score",
+class RecomputeQueued(BaseModel):
+    queued: bool = True
+
+
+@router.post("/scoring/recompute", status_code=202, response_model=RecomputeQueued,
+             summary="Recompute every score",
              description="Queued: the workers re-evaluate every contact.")
-def recompute(db: DbSession, user: CurrentUser) -> Response:
+def recompute(db: DbSession, user: CurrentUser) -> RecomputeQueued:
     require(user, Permission.SETTINGS_MANAGE)
     scoring_jobs.request_recompute(db)
-    return Response(status_code=202)
+    return RecomputeQueued()
 
 
 @router.get("/contacts/{contact_id}/score", response_model=ScoreRead,
