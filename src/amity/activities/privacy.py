@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from amity.activities.forms_privacy import erase_submissions, export_submissions
 from amity.activities.models import Interaction, InteractionParticipant, Task
 
 ERASED = "[erased]"
@@ -24,6 +25,7 @@ def erase_activities(db: Session, *, contact_id: uuid.UUID) -> list[uuid.UUID]:
     given to participants) and of the tasks about them; the records, times and links stay.
     Returns the ids changed, for the audit entries about them to be scrubbed."""
     ids = _interaction_ids(db, contact_id)
+    erase_submissions(db, contact_id=contact_id)
     if ids:
         db.execute(update(Interaction).where(Interaction.id.in_(ids)).values(
             subject=ERASED, body=None, location=None, handle=None, url=None,
@@ -59,4 +61,5 @@ def export_activities(db: Session, *, contact_id: uuid.UUID) -> dict[str, list[d
         "tasks": [{"id": str(t.id), "title": t.title, "description": t.description,
                    "status": t.status, "due_at": t.due_at.isoformat() if t.due_at else None,
                    "created_at": t.created_at.isoformat()} for t in tasks],
+        "form_submissions": export_submissions(db, contact_id=contact_id),
     }
