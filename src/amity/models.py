@@ -9,12 +9,6 @@ from amity.activities.models import (
     Task,
 )
 from amity.activities.outreach_models import EmailTemplate, WebEvent, WebSite, WebVisitor
-from amity.automation.models import (
-    AutomationCursor,
-    Workflow,
-    WorkflowRun,
-    WorkflowVersion,
-)
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -23,6 +17,12 @@ from amity.auth.models import (
     Team,
     User,
     WebSession,
+)
+from amity.automation.models import (
+    AutomationCursor,
+    Workflow,
+    WorkflowRun,
+    WorkflowVersion,
 )
 from amity.commerce.models import ExchangeRate, Order, OrderLine, Product
 from amity.companies.models import Company
