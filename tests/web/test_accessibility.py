@@ -41,7 +41,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def site(app: Any, database: Database, client: TestClient) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+def site(app: Any, database: Database,
+         client: TestClient) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     make_user(database, admin=True, email="sam@example.com")
     ada = make_contact(client, first_name="Ada", last_name="Lovelace",
                        emails=[{"email": "ada@example.com"}], lifecycle_stage="customer",
