@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     webhook_disable_after_s: float = Field(24 * 3600.0, ge=0)
     webhook_allow_private: bool = False
     webhook_settle_s: float = Field(2.0, ge=0)  # events are recorded for webhooks this late
+    webhook_log_retention_days: int = Field(30, ge=1)  # sent deliveries are purged after
     # Event stream: publish every event to this AMQP broker (empty: off), on a topic exchange
     # with the event type as routing key. Events younger than `broker_settle_s` wait, so a
     # transaction that commits late cannot slip behind the cursor.

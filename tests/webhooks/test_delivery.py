@@ -16,6 +16,8 @@ from amity.core import events
 from amity.core.audit import AuditEntry
 from amity.core.db import Database
 from amity.core.events import DomainEvent
+from amity.jobs import queue
+from amity.jobs.worker import run_until_idle
 from tests.jobs.conftest import Clock
 from tests.webhooks.conftest import (
     Receiver,
@@ -86,6 +88,16 @@ def test_events_reach_matching_subscriptions_signed_in_order(
     assert rows[0].response_excerpt == '{"ok": true}'
     pump(database, wh_settings)  # running again sends nothing twice
     assert len(receiver.got) == 2
+    # the log is kept webhook_log_retention_days (30), pending deliveries longer
+    receiver.status = 503
+    publish(database, clock, DealWon(uuid.uuid4()))
+    clock.advance(seconds=3)
+    pump(database, wh_settings)
+    clock.advance(days=31)
+    with database.transaction() as s:
+        queue.enqueue(s, "webhooks.purge", {})
+    run_until_idle(database, wh_settings)
+    assert [(d.seq, d.status) for d in deliveries(database, deals["id"])] == [(3, "pending")]
 
 
 def test_a_receiver_down_for_a_while_gets_everything_once_in_order(

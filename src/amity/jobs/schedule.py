@@ -66,6 +66,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     # outbound webhooks and the event stream read the events outbox with cursors of their own
     Schedule("webhooks.record", "webhooks.record", every=timedelta(seconds=3)),
     Schedule("broker.publish", "broker.publish", every=timedelta(seconds=5)),
+    Schedule("webhooks.purge", "webhooks.purge", every=timedelta(hours=1)),
     Schedule("scoring.scan_web", "scoring.scan_web", every=timedelta(seconds=20)),
     Schedule("scoring.decay", "scoring.decay", every=timedelta(hours=1)),
     Schedule("sequences.run_due", "sequences.run_due", every=timedelta(minutes=1)),

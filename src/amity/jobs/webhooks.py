@@ -5,7 +5,8 @@ one delivery per matching enabled subscription and queues that subscription's se
 cursor rather than an ``@on_event("*")`` subscriber: no extra job per event, and deliveries
 are numbered in event order); ``webhooks.send`` delivers a
 subscription's pending deliveries in order and, when one fails, queues itself again for the
-retry's time (see ``amity.webhooks.delivery``). ``broker.publish`` runs every few seconds and
+retry's time (see ``amity.webhooks.delivery``); ``webhooks.purge`` (hourly) deletes sent
+deliveries older than ``webhook_log_retention_days``. ``broker.publish`` runs every few seconds and
 publishes the events outbox to the AMQP broker when ``AMITY_BROKER_URL`` is set (see
 ``amity.webhooks.broker``).
 """
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from amity.core.clock import now
 from amity.jobs import queue
 from amity.jobs.context import JobContext
 from amity.jobs.models import Job
@@ -30,6 +32,7 @@ log = logging.getLogger("amity.webhooks")
 RECORD = "webhooks.record"
 SEND = "webhooks.send"
 PUBLISH = "broker.publish"
+PURGE = "webhooks.purge"
 
 
 def kick_sender(db: Session, sub_id: uuid.UUID, key: str,
@@ -56,6 +59,12 @@ def send(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
                                 heartbeat=ctx.heartbeat)
     if retry is not None:
         kick_sender(db, sub_id, retry.key, run_at=retry.at)
+
+
+@job(PURGE, max_attempts=3)
+def purge(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    days = ctx.settings.webhook_log_retention_days
+    delivery.purge_log(ctx.database, older_than=now() - timedelta(days=days))
 
 
 @job(PUBLISH, max_attempts=1)

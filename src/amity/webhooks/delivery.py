@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -358,6 +358,22 @@ def _record(database: Database, settings: Settings, sub_id: uuid.UUID,
             _alert(s, sub, values["disabled_reason"])
             return None
         return Retry(d.next_attempt_at, f"retry:{d.id}:{d.attempts}")
+
+
+def purge_log(database: Database, *, older_than: datetime, batch: int = 1000) -> int:
+    """Delete delivered deliveries and pings made before ``older_than``; pending ones stay."""
+    total = 0
+    while True:
+        with database.transaction() as s:
+            ids = list(s.scalars(select(WebhookDelivery.id).where(
+                WebhookDelivery.status != PENDING, WebhookDelivery.created_at < older_than)
+                .limit(batch)))
+            if ids:
+                s.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)),
+                          execution_options={"synchronize_session": False})
+        total += len(ids)
+        if len(ids) < batch:
+            return total
 
 
 def backoff(attempts: int, settings: Settings, rand: float | None = None) -> timedelta:
