@@ -211,3 +211,10 @@ def test_repeated_failures_disable_the_subscription_and_alert_admins(
     pump(database, settings)
     assert [x.body["id"] for x in receiver.accepted()] == ids
     assert subscription(database, sub["id"]).disabled_reason is None
+
+
+def test_a_sender_for_a_missing_subscription_stops(database: Database,
+                                                    wh_settings: Settings) -> None:
+    from amity.webhooks import delivery
+
+    assert delivery.run_sender(database, wh_settings, uuid.uuid4(), "t:worker") is None

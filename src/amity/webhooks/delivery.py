@@ -277,11 +277,15 @@ def run_sender(database: Database, settings: Settings, sub_id: uuid.UUID, owner:
     """Deliver the subscription's due deliveries in order. Returns when a sender must run
     again (a retry's time, or the end of another sender's lease), or None."""
     lease_s = _lease_s(settings)
+    misses = 0
     while True:
         if acquire(database, sub_id, owner, lease_s) is None:
             until = holder_until(database, sub_id)
-            if until is None:
-                continue  # released meanwhile: try again
+            if until is None:  # released meanwhile (or no such subscription): try again
+                misses += 1
+                if misses > 3:
+                    return None
+                continue
             return Retry(until + timedelta(seconds=1), f"lease:{until.isoformat()}")
         try:
             retry = _drain(database, settings, sub_id, owner, lease_s, heartbeat)
