@@ -22,7 +22,7 @@ from amity.core.clock import now
 from amity.core.errors import ValidationFailed
 from amity.core.events import publish
 from amity.deals.events import DealChanged
-from amity.deals.models import Deal, LostReason
+from amity.deals.models import Deal, LostReason, Stage
 from amity.deals.queries import Visible
 from amity.deals.ranks import rank_for
 from amity.deals.service import (
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 class Moved:
     deal: Deal
     order: Order | None = None
+    stage: Stage | None = None
 
 
 def _lost_reason(db: Session, reason_id: uuid.UUID) -> None:
@@ -122,7 +123,7 @@ def move_deal_to_stage(db: Session, *, deal: Deal, stage_id: uuid.UUID, actor: U
         from amity.commerce.service import create_order_from_deal
 
         order = create_order_from_deal(db, deal=deal, actor=actor)
-    return Moved(deal=deal, order=order)
+    return Moved(deal=deal, order=order, stage=stage)
 
 
 def set_next_step(db: Session, *, deal: Deal, title: str, actor: User,

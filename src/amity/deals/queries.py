@@ -121,13 +121,15 @@ def find_stalled_deals(db: Session, at: datetime) -> list[uuid.UUID]:
                            .order_by(Deal.last_activity_at, Deal.id)))
 
 
-def _cannot_be_stalled(db: Session, deal: Deal, at: datetime) -> bool:
+def _cannot_be_stalled(db: Session, deal: Deal, at: datetime,
+                       stage: Stage | None = None) -> bool:
     """True when the deal's own row rules stalling out (closed, a stage that never stalls,
-    or activity within the stage's stall days), so no statement is needed. The stage comes
-    from the session's identity map when the request loaded it already (a move did)."""
+    or activity within the stage's stall days), so no statement is needed. The stage is the
+    one given (a move has it), else the session's, else read."""
     if deal.status != "open" or deal.stage_id is None:
         return True
-    stage = db.get(Stage, deal.stage_id)
+    if stage is None or stage.id != deal.stage_id:
+        stage = db.get(Stage, deal.stage_id)
     if stage is None or stage.stall_days is None:
         return True
     return deal.last_activity_at is not None and \
@@ -135,13 +137,14 @@ def _cannot_be_stalled(db: Session, deal: Deal, at: datetime) -> bool:
 
 
 def deal_read(db: Session, deal: Deal, at: datetime | None = None,
-              stalled: bool | None = None) -> DealRead:
+              stalled: bool | None = None, stage: Stage | None = None) -> DealRead:
     """The API's view of one deal, its stalled flag computed if not given: from the deal's
     row when that settles it (a deal just moved or touched is not stalled), else by one
     statement that also looks for an open task."""
     if stalled is None:
         at = at or now()
-        stalled = False if _cannot_be_stalled(db, deal, at) else is_stalled(db, deal.id, at)
+        stalled = False if _cannot_be_stalled(db, deal, at, stage) \
+            else is_stalled(db, deal.id, at)
     flag = stalled
     return DealRead.model_validate(deal).model_copy(update={"stalled": flag})
 
