@@ -21,8 +21,8 @@ from amity.cli_deals import (
     products_app,
 )
 from amity.cli_forms import channels_app, forms_app
-from amity.cli_ops import backup_command, restore_command
 from amity.cli_mail import mailboxes_app
+from amity.cli_ops import backup_command, restore_command
 from amity.cli_scoring import scoring_app, sequences_app
 from amity.cli_tickets import tickets_app
 from amity.cli_webhooks import broker_app
