@@ -6,15 +6,41 @@ from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 T = TypeVar("T")
 
 
+def has_nul(value: Any) -> bool:
+    """True if a NUL character is in a string anywhere inside ``value`` (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 class Input(BaseModel):
-    """Request bodies: unknown fields are refused so typos do not pass silently."""
+    """Request bodies: unknown fields are refused so typos do not pass silently, and text with
+    a NUL character (which no database column can hold) is refused as a whole with a 422."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if has_nul(data):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return data
 
 
 class Output(BaseModel):
