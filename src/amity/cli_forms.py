@@ -15,43 +15,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from amity.activities import channels, forms
 from amity.activities.forms_models import CHANNEL_KINDS, IngestChannel
-from amity.auth.models import User
+from amity.cli_tickets import _database, _fail, _user
 from amity.config import get_settings
-from amity.core.db import Database, make_engine
 from amity.core.errors import DomainError
 
 forms_app = typer.Typer(help="Web-to-lead forms.", no_args_is_help=True)
 channels_app = typer.Typer(help="Ingestion channels (signed provider webhooks).",
                            no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
-
-
-def _database() -> Database:
-    s = get_settings()
-    return Database(make_engine(s.database_url, pool_size=2, max_overflow=2,
-                                busy_timeout_ms=s.sqlite_busy_timeout_ms))
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]{message}[/]")
-    return typer.Exit(2)
-
-
-def _user(s: Session, email: str | None) -> User:
-    if email:
-        user = s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    else:
-        user = s.scalar(select(User).where(User.is_admin.is_(True), User.is_active.is_(True))
-                        .order_by(User.created_at).limit(1))
-    if user is None or not user.is_active:
-        raise _fail(f"No active user {email}" if email else "No active administrator: "
-                    "use --by EMAIL")
-    return user
 
 
 @forms_app.command("list")
