@@ -1,0 +1,44 @@
+"""/analytics: the KPI dashboard and the analyses (cohorts, RFM, repeat purchases, attribution,
+leaderboards). Read only; needs ``reports.view`` and counts only the reader's scope."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from amity.analytics import kpis, periods
+from amity.analytics.scope import owners_for
+from amity.api.deps import AppSettings, CurrentUser, DbSession
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+From = Annotated[date | None, Query(alias="from", description=(
+    "First day (inclusive, business time); default: the first of the month of `to`"))]
+To = Annotated[date | None, Query(alias="to", description=(
+    "Last day (inclusive, business time); default: today"))]
+Tz = Annotated[str, Query(max_length=64, description="Business time zone (IANA name)")]
+Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$",
+                                       description="Money KPIs in this currency")]
+Window = Annotated[int, Query(ge=1, le=730, description=(
+    "N: a customer is active at an instant if they placed a counted order in the N days "
+    "before it"))]
+
+
+@router.get("/kpis", response_model=kpis.Dashboard,
+            summary="Retention, churn, sales, customer value, productivity and service KPIs")
+def get_kpis(db: DbSession, user: CurrentUser, settings: AppSettings, start: From = None,
+             end: To = None, tz: Tz = "UTC", currency: Currency = None, window_days: Window = 90,
+             team: uuid.UUID | None = None, owner: uuid.UUID | None = None,
+             pipeline: uuid.UUID | None = None) -> kpis.Dashboard:
+    """Each KPI for the period `from`..`to` (whole days on the business time zone's clock)
+    with its value in the period of the same length just before, the change and the
+    definition used. `team` and `owner` count the records those users own (tickets: assigned);
+    `pipeline` narrows the deal KPIs."""
+    period = periods.resolve(start, end, tz)
+    owners = owners_for(db, user, team_id=team, owner_id=owner)
+    f = kpis.Filters(currency=currency or settings.default_currency, owners=owners,
+                     pipeline_id=pipeline, window_days=window_days)
+    return kpis.dashboard(db, period, f)
