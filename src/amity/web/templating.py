@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from amity import __version__
+from amity.web import flash
 from amity.web.auth import save_session, web_session
 
 HTMX_VERSION = "2.0.11"
@@ -81,11 +82,16 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     session = web_session(request)
     ctx: dict[str, Any] = {"csrf_token": session.csrf,
                            "user": getattr(request.state, "user", None)}
+    # a fragment must not consume the message meant for the next whole page
+    pending = None if is_htmx(request) else flash.take(request)
+    ctx["flash"] = pending
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
     response.headers["Vary"] = "HX-Request, Cookie"
     if headers:
         response.headers.update(headers)
+    if pending is not None:
+        response.delete_cookie(flash.COOKIE, path="/")
     save_session(request, response)
     return response
