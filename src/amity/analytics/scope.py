@@ -39,3 +39,10 @@ def owners_for(db: Session, user: User, *, team_id: uuid.UUID | None = None,
         raise Forbidden("You may only see the numbers of your own records or team")
     chosen = wanted if wanted is not None else allowed
     return None if chosen is None else tuple(sorted(chosen))
+
+
+def choices(db: Session) -> tuple[list[Team], list[User]]:
+    """Teams and active users for the dashboard's filters (two small queries)."""
+    teams = list(db.scalars(select(Team).order_by(Team.name)))
+    users = list(db.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name)))
+    return teams, users
