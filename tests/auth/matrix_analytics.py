@@ -1,0 +1,10 @@
+"""Permission-matrix entries for the analytics API (see matrix.py)."""
+
+from __future__ import annotations
+
+from tests.auth.matrix_base import Op
+
+ANALYTICS: dict[tuple[str, str], Op] = {
+    # aggregates over the records in the reader's reports.view scope
+    ("GET", "/api/v1/analytics/kpis"): Op("reports.view", 200),
+}
