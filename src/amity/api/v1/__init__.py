@@ -1,8 +1,7 @@
 """Version 1 of the REST API, mounted at /api/v1."""
 
-from fastapi import APIRouter
-
 from amity.api.errors import PROBLEM_RESPONSES
+from amity.api.routing import IndexedRouter
 from amity.api.v1 import (
     activities,
     audit,
@@ -39,7 +38,7 @@ from amity.api.v1 import (
     workflows,
 )
 
-router = APIRouter(responses=PROBLEM_RESPONSES)
+router = IndexedRouter(mount="/api/v1", responses=PROBLEM_RESPONSES)
 router.include_router(workflows.router)
 for module in (contacts, companies, notes, deals, pipelines, forecast, products, orders,
                customfields, users, teams, roles, tokens, privacy, audit, jobs,

@@ -1,7 +1,6 @@
 """Web UI routes: sign-in and the contact pages. Every route is a ``WebRoute`` (HTML errors)."""
 
-from fastapi import APIRouter
-
+from amity.api.routing import IndexedRouter
 from amity.web.routes import (
     account,
     agenda,
@@ -30,7 +29,7 @@ from amity.web.routes import (
     webhooks_settings,
 )
 
-router = APIRouter()
+router = IndexedRouter()
 router.include_router(session.router)
 router.include_router(account.router)
 router.include_router(contacts.router)
