@@ -44,6 +44,7 @@ class RowData:
     emails: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     blank: bool = False
+    model: Any = None  # the validated ContactCreate/CompanyCreate of a row without errors
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append({"field": fld, "message": message})
@@ -241,7 +242,7 @@ def _dump(model: Any, value: dict[str, Any], row: RowData, fld: str) -> dict[str
 
 def _check_schema(row: RowData, model: Any) -> None:
     try:
-        model.model_validate(row.values)
+        row.model = model.model_validate(row.values)
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "row"

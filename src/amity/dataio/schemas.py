@@ -27,6 +27,10 @@ class ImportOptions(Input):
                                  "imported")
     day_first: bool | None = Field(None, description="Read 01/02/2024 as 1 February (default: "
                                    "true unless the region is US)")
+    bulk: bool | None = Field(None, description=(
+        "Contacts only: write new contacts a chunk at a time (one COPY per table, one audit "
+        "entry and one contacts.imported event per chunk) instead of one by one; null: from "
+        "5,000 rows. Rows matching existing contacts are handled as in the row path."))
 
 
 class MappingIn(Input):

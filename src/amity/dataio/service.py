@@ -23,6 +23,7 @@ from amity.core import audit
 from amity.core.audit import sensitive_keys
 from amity.core.clock import now
 from amity.core.errors import Conflict, DomainError, ValidationFailed
+from amity.dataio import bulk
 from amity.dataio import mapping as maps
 from amity.dataio.export import safe_cell
 from amity.dataio.models import DataImport, ImportChange, ImportRowError
@@ -150,6 +151,9 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     if region is not None and str(region).upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationFailed("options.default_region", f"'{region}' is not a region code "
                                "such as US or FR", "options.default_region")
+    if not isinstance(opts.get("bulk", False), bool | None):
+        raise ValidationFailed("options.bulk", "bulk is true, false or null (by size)",
+                               "options.bulk")
     return {k: v for k, v in opts.items() if v is not None}
 
 
@@ -220,6 +224,12 @@ def run(db: Session, *, imp: DataImport, store: ImportStore, default_region: str
             return imp
         commit()
     planner = Planner(db, imp, actor, opts, dry_run=False)
+    if bulk.wanted(imp.entity, imp.options, imp.total_rows):
+        writer = bulk.BulkWriter(planner)
+        for batch in batches(iter_rows(path, sniffed, start=imp.position), bulk.CHUNK):
+            writer.write(batch)
+            imp.position = batch[-1][0]
+            commit()
     for batch in batches(iter_rows(path, sniffed, start=imp.position), batch_size):
         carry_out(planner, planner.plan(batch))
         imp.position = batch[-1][0]
