@@ -7,4 +7,5 @@ from tests.auth.matrix_base import Op
 ANALYTICS: dict[tuple[str, str], Op] = {
     # aggregates over the records in the reader's reports.view scope
     ("GET", "/api/v1/analytics/kpis"): Op("reports.view", 200),
+    ("GET", "/api/v1/analytics/sales"): Op("reports.view", 200),
 }

@@ -46,3 +46,4 @@ def choices(db: Session) -> tuple[list[Team], list[User]]:
     teams = list(db.scalars(select(Team).order_by(Team.name)))
     users = list(db.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name)))
     return teams, users
+

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import kpis, periods
+from amity.analytics import kpis, periods, sales
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
 
@@ -42,3 +42,19 @@ def get_kpis(db: DbSession, user: CurrentUser, settings: AppSettings, start: Fro
     f = kpis.Filters(currency=currency or settings.default_currency, owners=owners,
                      pipeline_id=pipeline, window_days=window_days)
     return kpis.dashboard(db, period, f)
+
+
+@router.get("/sales", response_model=sales.SalesBreakdown,
+            summary="Sales (exact line values) by category, product, channel or order field")
+def get_sales(db: DbSession, user: CurrentUser, settings: AppSettings,
+              by: Annotated[str, Query(max_length=70, description=(
+                  "category, product, channel or field:<order custom field key>"))] = "category",
+              start: From = None, end: To = None, tz: Tz = "UTC", currency: Currency = None,
+              team: uuid.UUID | None = None, owner: uuid.UUID | None = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> sales.SalesBreakdown:
+    """Counted orders' lines grouped by `by` (all time without `from`/`to`), over the orders
+    owned by users in the reader's `reports.view` scope (`team`, `owner` narrow it)."""
+    owners = owners_for(db, user, team_id=team, owner_id=owner)
+    period = periods.resolve(start, end, tz) if start or end else None
+    return sales.sales_by(db, by=by, currency=currency or settings.default_currency,
+                          period=period, owners=owners, limit=limit)
