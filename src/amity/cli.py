@@ -240,14 +240,33 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+    access_log: Annotated[bool, typer.Option(
+        help="Also uvicorn's own access line (Amity logs one line per request anyway)")] = False,
+    graceful_timeout: Annotated[int, typer.Option(
+        min=1, help="On SIGTERM, wait at most this many seconds for requests in flight")] = 30,
 ) -> None:
-    """Run the web UI and API. An empty or older database is upgraded first."""
+    """Run the web UI and API. An empty or older database is upgraded first.
+
+    With --workers N, uvicorn runs N processes; SIGTERM stops accepting, lets each finish the
+    requests in flight (up to --graceful-timeout) and exits. Metrics of all N are summed."""
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from amity.db import upgrade
+    from amity.ops.logs import configure_logging, log_config
 
     settings = get_settings()
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Must be set before prometheus_client is imported anywhere: the processes share it.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="amity-metrics-")
+    elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # a previous run's dead processes
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
     console.print(f"Amity {__version__} on [bold]http://{host}:{port}[/] "
                   f"(API docs: http://{host}:{port}/api/v1/docs)")
@@ -265,7 +284,9 @@ def serve(
     try:
         uvicorn.run("amity.app:create_app", factory=True, host=host, port=port,
                     workers=workers, reload=reload, access_log=access_log,
-                    log_level=settings.log_level)
+                    log_level=settings.log_level,
+                    log_config=log_config(settings.log_level, settings.log_format),
+                    timeout_graceful_shutdown=graceful_timeout)
     finally:
         if embedded is not None:
             embedded.stop()  # finishes the jobs in hand
@@ -281,12 +302,12 @@ def worker(
     SIGTERM or Ctrl-C stops claiming and lets the jobs in hand finish; a second one exits at
     once (those jobs run again elsewhere when their lease expires).
     """
-    import logging
     import os
     import signal
 
     from amity.db import is_current
     from amity.jobs.worker import Worker, run_until_idle
+    from amity.ops.logs import configure_logging
 
     settings = get_settings()
     database = _database(pool=concurrency + 3)
@@ -294,8 +315,7 @@ def worker(
         err.print("[red]The database schema is not up to date: run `amity db upgrade` "
                   "first[/]")
         raise typer.Exit(2)
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if burst:
         ran = run_until_idle(database, settings)
         console.print(f"Ran {ran} job(s)")

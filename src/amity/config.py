@@ -35,8 +35,15 @@ class Settings(BaseSettings):
     # Exchange rates are quoted in this currency (units of it per unit of another); without
     # it no rates can be entered and totals are given per currency only.
     base_currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
+    # Production and scale-out: a PostgreSQL statement running longer than this is cancelled
+    # (0: no limit); a request waits this long for a pooled connection before failing. Report
+    # and analytics reads go to the replica when one is set (see docs/deploy.md).
+    db_statement_timeout_ms: int = Field(0, ge=0)
+    db_pool_timeout_s: float = Field(30.0, gt=0)
+    database_replica_url: str = ""
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
     sqlite_busy_timeout_ms: int = 15000
     page_size_default: int = Field(50, ge=1, le=200)
     idempotency_ttl_hours: int = 24

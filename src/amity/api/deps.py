@@ -75,6 +75,7 @@ def current_user(request: Request, db: DbSession,
         user = user_for_token(db, token.strip())
         if user is None:
             raise Unauthorized("The token is unknown, expired or revoked")
+        request.state.user = user  # the request log line names who asked
         return user
     raise Unauthorized()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from amity import __version__
 from amity.db import current_revision, head_revision
+from amity.ops import metrics
 
 router = APIRouter(tags=["health"])
 
@@ -36,3 +37,13 @@ def readyz(request: Request) -> JSONResponse:
     ready = all(v == "ok" for v in checks.values()) and len(checks) == 2
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                         status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+def prometheus_metrics(request: Request) -> Response:
+    """Request latency by route template, database pool use, job queue depth and age.
+
+    Like /healthz, it needs no sign-in: expose it only where Prometheus can reach it (the
+    load balancer in docs/deploy.md does not forward it)."""
+    return Response(metrics.render(request.app.state.metrics), media_type=metrics.CONTENT_TYPE)

@@ -120,8 +120,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10,
-                busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
-    """Create an engine configured the way Amity needs for this URL's database."""
+                busy_timeout_ms: int = 15000, echo: bool = False,
+                statement_timeout_ms: int = 0, pool_timeout_s: float = 30.0) -> Engine:
+    """Create an engine configured the way Amity needs for this URL's database.
+
+    ``statement_timeout_ms`` (PostgreSQL) cancels a runaway statement server-side, set once per
+    connection through the startup options so it costs no round trip per request."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
@@ -139,8 +143,12 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10,
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    connect_args: dict[str, Any] = {}
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow,
-                         pool_pre_ping=True)
+                         pool_timeout=pool_timeout_s, pool_pre_ping=True,
+                         connect_args=connect_args)
 
 
 class Database:
