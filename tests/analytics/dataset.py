@@ -4,12 +4,12 @@ fixed times (the analytics only read; building through the API would add nothing
 Business time zone America/New_York (UTC-5 in winter); January 2026 is
 [2026-01-01 05:00Z, 2026-02-01 05:00Z), December 2025 is [2025-12-01 05:00Z, 2026-01-01 05:00Z).
 
-Orders (USD unless said; contact: time UTC, total):
-  A: 12-10 12:00 100.00, 01-20 12:00 50.00
-  B: 12-15 12:00 200.00
-  C: 11-10 12:00 40.00, 01-15 12:00 60.00       (lapsed in December, returns in January)
-  D: 01-01 04:00 10.00 (NY: Dec 31), 02-01 03:00 25.00 (NY: Jan 31)
-  E: 01-10 999.00 cancelled; 01-11 EUR 500.00   (neither counts in USD)
+Orders (USD unless said; contact: time UTC, total, the category of its one line):
+  A: 12-10 12:00 100.00 Tea, 01-20 12:00 50.00 Tea
+  B: 12-15 12:00 200.00 Cups
+  C: 11-10 12:00 40.00 Tea, 01-15 12:00 60.00 Cups   (lapsed in December, back in January)
+  D: 01-01 04:00 10.00 Cups (NY: Dec 31), 02-01 03:00 25.00 Cups (NY: Jan 31)
+  E: 01-10 999.00 Tea cancelled; 01-11 EUR 500.00 Tea  (neither counts in USD)
 Deals (owner U1 unless said; created -> closed UTC 12:00 unless said):
   D1 USD 1000 12-01 -> won 01-10 (40 d), expected close 01-15
   D2 USD 500 01-05 -> lost 01-25, expected close 02-05
@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from amity.activities.models import Interaction
 from amity.auth import service as auth
-from amity.commerce.models import Order
+from amity.commerce.models import Order, OrderLine
 from amity.contacts.models import Contact
 from amity.core.db import Database
 from amity.deals.models import Deal, Stage
@@ -63,20 +63,22 @@ def build(database: Database) -> World:
         contacts = {n: Contact(first_name=n, last_name="Test", owner_id=u1.id) for n in "ABCDE"}
         s.add_all(contacts.values())
         s.flush()
-        for name, when, total, currency, status in [
-            ("A", "2025-12-10 12:00", "100.00", "USD", "paid"),
-            ("A", "2026-01-20 12:00", "50.00", "USD", "fulfilled"),
-            ("B", "2025-12-15 12:00", "200.00", "USD", "placed"),
-            ("C", "2025-11-10 12:00", "40.00", "USD", "paid"),
-            ("C", "2026-01-15 12:00", "60.00", "USD", "paid"),
-            ("D", "2026-01-01 04:00", "10.00", "USD", "paid"),
-            ("D", "2026-02-01 03:00", "25.00", "USD", "paid"),
-            ("E", "2026-01-10 12:00", "999.00", "USD", "cancelled"),
-            ("E", "2026-01-11 12:00", "500.00", "EUR", "paid"),
+        for name, when, total, currency, status, category in [
+            ("A", "2025-12-10 12:00", "100.00", "USD", "paid", "Tea"),
+            ("A", "2026-01-20 12:00", "50.00", "USD", "fulfilled", "Tea"),
+            ("B", "2025-12-15 12:00", "200.00", "USD", "placed", "Cups"),
+            ("C", "2025-11-10 12:00", "40.00", "USD", "paid", "Tea"),
+            ("C", "2026-01-15 12:00", "60.00", "USD", "paid", "Cups"),
+            ("D", "2026-01-01 04:00", "10.00", "USD", "paid", "Cups"),
+            ("D", "2026-02-01 03:00", "25.00", "USD", "paid", "Cups"),
+            ("E", "2026-01-10 12:00", "999.00", "USD", "cancelled", "Tea"),
+            ("E", "2026-01-11 12:00", "500.00", "EUR", "paid", "Tea"),
         ]:
+            line = OrderLine(category=category, description=category, quantity=Decimal(1),
+                             unit_price=Decimal(total), total=Decimal(total))
             s.add(Order(contact_id=contacts[name].id, ordered_at=t(when), total=Decimal(total),
                         subtotal=Decimal(total), currency=currency, status=status,
-                        owner_id=u1.id))
+                        owner_id=u1.id, lines=[line]))
         stages = list(s.scalars(select(Stage).order_by(Stage.position)))
         won = next(st for st in stages if st.kind == "won")
         lost = next(st for st in stages if st.kind == "lost")

@@ -8,4 +8,6 @@ ANALYTICS: dict[tuple[str, str], Op] = {
     # aggregates over the records in the reader's reports.view scope
     ("GET", "/api/v1/analytics/kpis"): Op("reports.view", 200),
     ("GET", "/api/v1/analytics/sales"): Op("reports.view", 200),
+    ("GET", "/api/v1/analytics/cohorts"): Op("reports.view", 200),
+    ("GET", "/api/v1/analytics/repeat-purchases"): Op("reports.view", 200),
 }

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import kpis, periods, sales
+from amity.analytics import cohorts, kpis, periods, sales
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
 
@@ -58,3 +58,34 @@ def get_sales(db: DbSession, user: CurrentUser, settings: AppSettings,
     period = periods.resolve(start, end, tz) if start or end else None
     return sales.sales_by(db, by=by, currency=currency or settings.default_currency,
                           period=period, owners=owners, limit=limit)
+
+
+@router.get("/cohorts", response_model=cohorts.CohortTable,
+            summary="Retention by first-purchase month (cohort table)")
+def get_cohorts(db: DbSession, user: CurrentUser, settings: AppSettings, start: From = None,
+                end: To = None, tz: Tz = "UTC", currency: Currency = None,
+                team: uuid.UUID | None = None,
+                owner: uuid.UUID | None = None) -> cohorts.CohortTable:
+    """Rows: customers whose first counted order ever is in a month from `from`'s to `to`'s
+    (default: the twelve months to this one); cell k: the share of them who ordered k months
+    later. Months are calendar months in `tz`."""
+    owners = owners_for(db, user, team_id=team, owner_id=owner)
+    period = periods.resolve(start, end, tz)
+    first = start or periods.add_months(period.end.replace(day=1), -11)
+    return cohorts.cohort_table(db, first=first, last=period.end, tz_name=tz,
+                                currency=currency or settings.default_currency, owners=owners)
+
+
+@router.get("/repeat-purchases", response_model=list[cohorts.RepeatRow],
+            summary="Repeat-purchase rate after the first purchase of each product category")
+def get_repeat_purchases(db: DbSession, user: CurrentUser, settings: AppSettings,
+                         start: From = None, end: To = None, tz: Tz = "UTC",
+                         currency: Currency = None, team: uuid.UUID | None = None,
+                         owner: uuid.UUID | None = None) -> list[cohorts.RepeatRow]:
+    """Per category, the customers whose first purchase of it is in the period, and the share
+    who bought again later (anything; the same category), up to now."""
+    owners = owners_for(db, user, team_id=team, owner_id=owner)
+    period = periods.resolve(start, end, tz)
+    return cohorts.repeat_by_category(db, lo=period.lo, hi=period.hi,
+                                      currency=currency or settings.default_currency,
+                                      owners=owners)
