@@ -1,0 +1,133 @@
+"""The scan over the whole database: read every live record once, find pairs, store them.
+
+Records are streamed (``yield_per``) into compact ``Candidate`` tuples; emails and phone numbers
+are read first in two statements. Stored suggestions are then brought up to date in bulk: new
+pairs are inserted as ``open``, open ones get their new score and reasons, open ones the scan no
+longer finds are deleted (the records changed), and dismissed or merged ones are left alone, so
+a dismissed pair never comes back.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from amity.companies.models import Company
+from amity.contacts.models import Contact, ContactEmail, ContactPhone
+from amity.core.clock import now
+from amity.core.errors import ValidationFailed
+from amity.core.text import digits
+from amity.dedupe.detect import DEFAULT_THRESHOLD, Candidate, clean, company_key, find_duplicates
+from amity.dedupe.models import ENTITIES, DuplicateSuggestion
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    entity: str
+    records: int
+    pairs: int
+    created: int
+    updated: int
+    removed: int
+    seconds: float
+
+
+def _first_address(value: Any) -> dict[str, Any]:
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return value[0]
+    if isinstance(value, dict):
+        return value
+    return {}
+
+
+def contact_candidates(db: Session) -> Iterator[Candidate]:
+    live = select(Contact.id).where(Contact.deleted_at.is_(None)).scalar_subquery()
+    emails: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for cid, email in db.execute(select(ContactEmail.contact_id, ContactEmail.email)
+                                 .where(ContactEmail.contact_id.in_(live))):
+        emails[cid].append(email.lower())
+    phones: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for cid, phone in db.execute(select(ContactPhone.contact_id, ContactPhone.e164)
+                                 .where(ContactPhone.contact_id.in_(live))):
+        phones[cid].append(phone)
+    stmt = (select(Contact.id, Contact.first_name, Contact.last_name, Contact.birthday,
+                   Contact.addresses, Company.name)
+            .outerjoin(Company, Company.id == Contact.company_id)
+            .where(Contact.deleted_at.is_(None))
+            .execution_options(yield_per=BATCH))
+    for cid, first, last, birthday, addresses, company in db.execute(stmt):
+        addr = _first_address(addresses)
+        yield Candidate(id=cid, first=clean(first), last=clean(last),
+                        emails=tuple(emails.pop(cid, ())), phones=tuple(phones.pop(cid, ())),
+                        birthday=birthday.strftime("%Y%m%d") if birthday else "",
+                        street=clean(addr.get("street")), city=clean(addr.get("city")),
+                        postcode=digits(addr.get("postal_code")) or clean(
+                            addr.get("postal_code")),
+                        company=company_key(company))
+
+
+def company_candidates(db: Session) -> Iterator[Candidate]:
+    stmt = (select(Company.id, Company.name, Company.domain, Company.phone, Company.address)
+            .where(Company.deleted_at.is_(None)).execution_options(yield_per=BATCH))
+    for cid, name, domain, phone, address in db.execute(stmt):
+        addr = _first_address(address)
+        yield Candidate(id=cid, last=company_key(name),
+                        emails=(domain.lower(),) if domain else (),
+                        phones=(phone,) if phone else (),
+                        street=clean(addr.get("street")), city=clean(addr.get("city")),
+                        postcode=clean(addr.get("postal_code")))
+
+
+def scan(db: Session, *, entity: str, threshold: float = DEFAULT_THRESHOLD) -> ScanResult:
+    """Find duplicates among all live records of ``entity`` and store them as suggestions.
+
+    The caller commits. Runs as the ``dedupe.scan`` job (daily and on demand) and from
+    ``amity duplicates scan``.
+    """
+    if entity not in ENTITIES:
+        raise ValidationFailed("duplicates.entity", "entity is 'contact' or 'company'",
+                               "entity")
+    started = time.perf_counter()
+    records = list(contact_candidates(db) if entity == "contact" else company_candidates(db))
+    matches = find_duplicates(records, kind=entity, threshold=threshold)
+    count = len(records)
+    del records
+    existing = {(a, b): (sid, status, score, reasons) for sid, a, b, status, score, reasons in
+                db.execute(select(DuplicateSuggestion.id, DuplicateSuggestion.a_id,
+                                  DuplicateSuggestion.b_id, DuplicateSuggestion.status,
+                                  DuplicateSuggestion.score, DuplicateSuggestion.reasons)
+                           .where(DuplicateSuggestion.entity == entity))}
+    at = now()
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    found: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    for m in matches:
+        found.add((m.a, m.b))
+        old = existing.get((m.a, m.b))
+        if old is None:
+            new_rows.append({"id": uuid.uuid4(), "entity": entity, "a_id": m.a, "b_id": m.b,
+                             "score": m.score, "reasons": list(m.reasons), "status": "open",
+                             "created_at": at, "updated_at": at})
+        elif old[1] == "open" and (old[2] != m.score or old[3] != list(m.reasons)):
+            changed.append({"sid": old[0], "score": m.score, "reasons": list(m.reasons)})
+    stale = [v[0] for k, v in existing.items() if v[1] == "open" and k not in found]
+    for i in range(0, len(new_rows), BATCH):
+        db.execute(insert(DuplicateSuggestion), new_rows[i:i + BATCH])
+    for row in changed:
+        db.execute(update(DuplicateSuggestion).where(DuplicateSuggestion.id == row["sid"])
+                   .values(score=row["score"], reasons=row["reasons"], updated_at=at))
+    for i in range(0, len(stale), BATCH):
+        db.execute(delete(DuplicateSuggestion).where(
+            DuplicateSuggestion.id.in_(stale[i:i + BATCH])))
+    return ScanResult(entity=entity, records=count, pairs=len(matches),
+                      created=len(new_rows), updated=len(changed), removed=len(stale),
+                      seconds=round(time.perf_counter() - started, 3))
