@@ -76,8 +76,6 @@ def _minimise(objective: Any, start: Array, what: str) -> Array:
     res = minimize(objective, np.log(start), method="L-BFGS-B",
                    bounds=[(-12.0, 12.0)] * len(start),
                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
-    res = minimize(objective, res.x, method="Nelder-Mead",
-                   options={"maxiter": 4000, "xatol": 1e-9, "fatol": 1e-12})
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
         raise FitError(f"{what}: the likelihood could not be maximised ({res.message})")
     return np.asarray(np.exp(res.x), dtype=np.float64)
