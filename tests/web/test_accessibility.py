@@ -20,7 +20,7 @@ from amity.core.db import Database
 from tests.commerce.support import make_order, make_product
 from tests.conftest import make_user
 from tests.deals.deal_support import make_deal
-from tests.factories import make_contact
+from tests.factories import make_company, make_contact
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
     CHROMIUM,
@@ -44,7 +44,8 @@ pytestmark = [
 def site(app: Any, database: Database,
          client: TestClient) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     make_user(database, admin=True, email="sam@example.com")
-    ada = make_contact(client, first_name="Ada", last_name="Lovelace",
+    firm = make_company(client, name="Analytical Engines", industry="computing", tags=["key"])
+    ada = make_contact(client, first_name="Ada", last_name="Lovelace", company_id=firm["id"],
                        emails=[{"email": "ada@example.com"}], lifecycle_stage="customer",
                        tags=["vip"], personal_notes="Allergic to nuts")
     make_contact(client, first_name="Grace", last_name="Hopper", lifecycle_stage="lead")
@@ -52,7 +53,7 @@ def site(app: Any, database: Database,
     deal = make_deal(client, name="Analytical engine", contact_id=ada["id"])
     product = make_product(client, name="Difference engine", replacement_cycle_days=1095)
     make_order(client, ada, {"product_id": product["id"], "quantity": "1"})
-    ids = {"contact": ada["id"], "deal": deal["id"]}
+    ids = {"contact": ada["id"], "deal": deal["id"], "company": firm["id"]}
     with LiveServer(app) as server:
         yield server, ids
 
@@ -61,7 +62,8 @@ def _pages(ids: dict[str, str]) -> list[str]:
     return ["/contacts", "/contacts/new", f"/contacts/{ids['contact']}", "/deals",
             "/deals?view=list", f"/deals/{ids['deal']}", "/deals/new",
             "/settings/products", "/settings/products/new", "/settings/users",
-            "/settings/teams", "/settings/roles", "/account", "/audit"]
+            "/settings/teams", "/settings/roles", "/account", "/audit",
+            "/companies", f"/companies/{ids['company']}", "/search?q=lovelace"]
 
 
 def _violations(page: Any) -> list[dict[str, Any]]:
