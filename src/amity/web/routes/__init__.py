@@ -4,8 +4,10 @@ from amity.api.routing import IndexedRouter
 from amity.web.routes import (
     account,
     agenda,
+    analytics,
     audit,
     automation,
+    companies,
     contacts,
     deal_page,
     deals,
@@ -19,8 +21,12 @@ from amity.web.routes import (
     products,
     quick_add,
     scoring,
+    search,
     session,
     settings,
+    settings_email,
+    settings_fields,
+    settings_pipelines,
     survey,
     task_pages,
     ticket_page,
@@ -38,6 +44,9 @@ router.include_router(deal_page.router)
 router.include_router(products.router)
 router.include_router(orders.router)
 router.include_router(settings.router)
+router.include_router(settings_pipelines.router)
+router.include_router(settings_fields.router)
+router.include_router(settings_email.router)
 router.include_router(mailboxes.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
@@ -57,5 +66,8 @@ router.include_router(notifications.router)
 router.include_router(quick_add.router)
 router.include_router(imports.router)
 router.include_router(scoring.router)
+router.include_router(companies.router)
+router.include_router(search.router)
+router.include_router(analytics.router)
 
 __all__ = ["router"]
