@@ -256,6 +256,13 @@ def due_resumes(db: Session, at: datetime, limit: int = 1000) -> list[tuple[uuid
     return [(r[0], r[1]) for r in rows if r[1] is not None]
 
 
+def event_trigger_keys(db: Session) -> list[str]:
+    """The event types some enabled workflow starts on (one query on the trigger index)."""
+    return list(db.scalars(select(Workflow.trigger_key).distinct().where(
+        Workflow.enabled.is_(True), Workflow.deleted_at.is_(None),
+        Workflow.trigger_key.not_like("date:%"))))
+
+
 OVERLAP = timedelta(minutes=2)
 EVENT_BATCH = 1000
 
@@ -263,6 +270,10 @@ EVENT_BATCH = 1000
 def scan_events(db: Session, hooks: Hooks, at: datetime | None = None) -> int:
     """Read the events outbox from the cursor (less ``OVERLAP``) up to now, only the types
     some enabled workflow starts on, and start their runs; returns how many events were read.
+
+    The dispatcher starts runs within a moment of their event (``automation.event``); this
+    scan is the safety net for events it passed before a workflow was enabled or whose job
+    was lost.
 
     One scanner at a time: the cursor row is locked (PostgreSQL) or the write transaction is
     (SQLite). Reading an event again is harmless (the run's unique key)."""
@@ -275,9 +286,7 @@ def scan_events(db: Session, hooks: Hooks, at: datetime | None = None) -> int:
                        .with_for_update())
     assert cursor is not None
     start = (cursor.position or at) - OVERLAP
-    keys = list(db.scalars(select(Workflow.trigger_key).distinct().where(
-        Workflow.enabled.is_(True), Workflow.deleted_at.is_(None),
-        Workflow.trigger_key.not_like("date:%"))))
+    keys = event_trigger_keys(db)
     read, last = 0, start
     if keys:
         events = list(db.scalars(select(EventRecord).where(

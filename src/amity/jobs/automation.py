@@ -1,8 +1,11 @@
 """Jobs that run workflows (``amity.automation``).
 
-- ``automation.scan_events`` (every few seconds) reads the events outbox with its own cursor,
-  only the event types some enabled workflow starts on, and starts their runs (a cursor rather
-  than an ``@on_event("*")`` subscriber: no extra job per event).
+- ``event:automation.workflows`` is a dynamic subscriber: the dispatcher gives it one job per
+  event whose type some enabled workflow starts on (asked once per dispatched batch), so a
+  run starts within a moment of its event and other events cost no job.
+- ``automation.scan_events`` (every minute) is the safety net: it reads the events outbox with
+  its own cursor, only the types some enabled workflow starts on, and starts any run the
+  subscriber has not (a run's unique key (workflow, record, event) makes it happen once).
 - ``automation.scan_dates`` (hourly; each workflow reads its own time zone's calendar day, and
   each occasion is a unique run key) starts date-triggered workflows.
 - ``automation.resume`` continues a waiting run at its ``resume_at`` (queued when the wait
@@ -28,10 +31,11 @@ from amity.auth.models import User
 from amity.automation import engine, triggers
 from amity.automation.models import WorkflowRun
 from amity.core.clock import now
+from amity.core.events import EventRecord
 from amity.core.mail import MailNotConfigured, send_mail
 from amity.jobs import outreach, queue
 from amity.jobs.context import JobContext
-from amity.jobs.registry import PermanentError, job
+from amity.jobs.registry import PermanentError, job, on_event
 from amity.webhooks.signing import sign
 
 SCAN_EVENTS = "automation.scan_events"
@@ -73,6 +77,14 @@ class JobHooks:
 
 def hooks(db: Session, ctx: JobContext) -> JobHooks:
     return JobHooks(db=db, sender=ctx.settings.smtp_from)
+
+
+WORKFLOWS = "automation.workflows"
+
+
+@on_event("*", name=WORKFLOWS, max_attempts=5, chooser=triggers.event_trigger_keys)
+def on_workflow_event(event: EventRecord, db: Session, ctx: JobContext) -> None:
+    triggers.handle_event(db, event, hooks(db, ctx))
 
 
 @job(SCAN_EVENTS, max_attempts=3)

@@ -9,6 +9,9 @@ outbox without taking the same event; on SQLite the write transaction serialises
 process dies before the commit, nothing happened and the next dispatcher takes the events
 again; if a job with the key exists already, it is not added twice.
 
+Dynamic subscribers (``on_event(..., chooser=...)``) are asked once per batch which types they
+want now (workflows: the event types an enabled workflow starts on, one indexed query).
+
 The subscriber jobs run no earlier than their event occurred and are ordered after earlier
 events' jobs (``run_at`` is the event's time), though with several workers jobs of different
 events may run side by side: a subscriber that needs strict order checks its record's state.
@@ -46,10 +49,13 @@ def dispatch_events(database: Database, *, batch: int = BATCH) -> tuple[int, int
             return 0, 0
         at = now()
         # run_at = the event's time: subscriber jobs queue behind earlier events' jobs.
+        dynamic = [(sub, set(sub.chooser(s))) for sub in registry.dynamic_subscribers()
+                   if sub.chooser is not None]
         jobs = [(sub.kind, {"event_id": str(event_id), "event_type": event_type},
                  f"{event_id}:{sub.name}", min(occurred_at, at))
                 for event_id, event_type, occurred_at in events
-                for sub in registry.subscribers_for(event_type)]
+                for sub in [*registry.subscribers_for(event_type),
+                            *(d for d, types in dynamic if event_type in types)]]
         queue.enqueue_many(s, jobs)
         s.execute(update(EventRecord).where(EventRecord.id.in_([e[0] for e in events]))
                   .values(published_at=at),

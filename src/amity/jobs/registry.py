@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,16 +27,19 @@ if TYPE_CHECKING:
 
 Handler = Callable[[dict[str, Any], Session, "JobContext"], None]
 EventHandler = Callable[[EventRecord, Session, "JobContext"], None]
+# Reads, in the dispatcher's transaction, which event types a dynamic subscriber wants now.
+TypeChooser = Callable[[Session], Collection[str]]
 
 DEFAULT_MAX_ATTEMPTS = 10
 # Modules whose import registers the built-in job kinds and subscribers.
 HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.activities",
                    "amity.jobs.tickets", "amity.jobs.outreach",
-                   "amity.jobs.dataio",
+                   "amity.jobs.dataio", "amity.jobs.dedupe",
                    "amity.jobs.automation",
                    "amity.jobs.webhooks",
                    "amity.jobs.mail",
-                   "amity.jobs.scoring", "amity.jobs.sequences")
+                   "amity.jobs.scoring", "amity.jobs.sequences",
+                   "amity.jobs.analytics", "amity.jobs.intelligence")
 _KIND = re.compile(r"^[a-z][a-z0-9_.:-]{0,159}$")
 
 
@@ -57,8 +60,11 @@ class Subscriber:
     name: str
     pattern: str  # "deal.won", "deal.*" or "*"
     kind: str  # the job kind that runs it
+    chooser: TypeChooser | None = None  # dynamic: the types are read at dispatch time
 
     def matches(self, event_type: str) -> bool:
+        if self.chooser is not None:
+            return False  # the dispatcher asks the chooser (once per batch)
         if self.pattern == "*":
             return True
         if self.pattern.endswith(".*"):
@@ -92,10 +98,14 @@ def job(kind: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 
 
 def on_event(pattern: str, *, name: str | None = None,
-             max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Callable[[EventHandler], EventHandler]:
+             max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+             chooser: TypeChooser | None = None) -> Callable[[EventHandler], EventHandler]:
     """Subscribe ``fn(event, db, ctx)`` to events whose type is ``pattern`` (or ``prefix.*``).
 
     Each event reaches each subscriber once through a job keyed ``<event id>:<name>``.
+    With ``chooser`` (and pattern ``"*"``) the subscriber gets only the events whose type is
+    in what ``chooser(db)`` returns when the dispatcher runs (e.g. the types some enabled
+    workflow starts on), so events nobody listens to cost no job.
     """
     if not (pattern == "*" or re.match(r"^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$", pattern)):
         raise ValueError(f"event pattern {pattern!r}: 'deal.won', 'deal.*' or '*'")
@@ -113,7 +123,7 @@ def on_event(pattern: str, *, name: str | None = None,
         run.__qualname__ = f"{fn.__qualname__}.<event>"
         run.__module__ = fn.__module__
         job(kind, max_attempts=max_attempts)(run)
-        _subscribers[sub_name] = Subscriber(sub_name, pattern, kind)
+        _subscribers[sub_name] = Subscriber(sub_name, pattern, kind, chooser)
         return fn
 
     return register
@@ -141,6 +151,11 @@ def kind_of(name: str) -> JobKind | None:
 def subscribers_for(event_type: str) -> list[Subscriber]:
     load_handlers()
     return [s for s in _subscribers.values() if s.matches(event_type)]
+
+
+def dynamic_subscribers() -> list[Subscriber]:
+    load_handlers()
+    return [s for s in _subscribers.values() if s.chooser is not None]
 
 
 def unregister(*names: str) -> None:

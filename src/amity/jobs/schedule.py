@@ -58,9 +58,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tickets.sla", "tickets.check_sla", every=timedelta(minutes=1)),
     Schedule("tickets.files", "tickets.sweep_files", every=timedelta(hours=1)),
     Schedule("mail.poll", "mail.poll_all", every=timedelta(minutes=1)),
-    # workflows: the events outbox (own cursor), dates (each workflow's own calendar day), late
-    # resumes
-    Schedule("automation.events", "automation.scan_events", every=timedelta(seconds=10)),
+    # workflows: events reach them through the dispatcher; this scan of the events outbox (own
+    # cursor) is the safety net. Dates (each workflow's own calendar day), late resumes
+    Schedule("automation.events", "automation.scan_events", every=timedelta(minutes=1)),
     Schedule("automation.dates", "automation.scan_dates", every=timedelta(hours=1)),
     Schedule("automation.resumes", "automation.scan_resumes", every=timedelta(minutes=15)),
     # outbound webhooks and the event stream read the events outbox with cursors of their own
@@ -70,6 +70,14 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scoring.scan_web", "scoring.scan_web", every=timedelta(seconds=20)),
     Schedule("scoring.decay", "scoring.decay", every=timedelta(hours=1)),
     Schedule("sequences.run_due", "sequences.run_due", every=timedelta(minutes=1)),
+    # duplicate contacts and companies over the whole database (also on demand)
+    Schedule("dedupe.scan", "dedupe.scan", daily_at=time(3, 30)),
+    # customers' RFM scores and segments (analytics_rfm), in the default currency
+    Schedule("analytics.rfm", "analytics.refresh_rfm", daily_at=time(2, 15)),
+    # lifetime value and churn refitted and rescored; best hours to contact
+    Schedule("intelligence.refresh", "intelligence.refresh", daily_at=time(2, 45)),
+    Schedule("intelligence.contact_times", "intelligence.contact_times",
+             daily_at=time(3, 5)),
 )
 
 
