@@ -9,9 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import cohorts, kpis, periods, sales
+from amity.analytics import cohorts, kpis, periods, rfm, sales
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
+from amity.api.v1.jobs import JobRead
+from amity.auth.access import Permission, require
+from amity.core.clock import now
+from amity.jobs import queue
+from amity.jobs.analytics import REFRESH_RFM
+from amity.jobs.models import Job
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -89,3 +95,25 @@ def get_repeat_purchases(db: DbSession, user: CurrentUser, settings: AppSettings
     return cohorts.repeat_by_category(db, lo=period.lo, hi=period.hi,
                                       currency=currency or settings.default_currency,
                                       owners=owners)
+
+
+@router.get("/rfm", response_model=rfm.RfmSummary,
+            summary="RFM segments: customers, share, money, recency and frequency per segment")
+def get_rfm(db: DbSession, user: CurrentUser, team: uuid.UUID | None = None,
+            owner: uuid.UUID | None = None) -> rfm.RfmSummary:
+    """From the last refresh of the RFM table (nightly, or `POST /analytics/rfm/refresh`),
+    over the customers whose contact is owned by users in the reader's `reports.view` scope.
+    Segment names and their recency x frequency grid are in the README."""
+    return rfm.summary(db, owners_for(db, user, team_id=team, owner_id=owner))
+
+
+@router.post("/rfm/refresh", status_code=202, response_model=JobRead,
+             summary="Recompute every customer's RFM scores and segment (in the background)")
+def refresh_rfm(db: DbSession, user: CurrentUser, settings: AppSettings,
+                currency: Currency = None) -> Job:
+    """Queues `analytics.refresh_rfm`; a refresh already queued for the currency is reused.
+    Needs `settings.edit`: it recomputes everyone's scores."""
+    require(user, Permission.SETTINGS_MANAGE)
+    code = currency or settings.default_currency
+    return queue.enqueue(db, REFRESH_RFM, {"currency": code},
+                         idempotency_key=f"analytics.rfm:{code}:{now():%Y-%m-%dT%H:%M}")

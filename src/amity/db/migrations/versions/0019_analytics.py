@@ -1,9 +1,14 @@
-"""Analytics roll-ups and saved reports.
+"""Analytics roll-ups: each customer's RFM scores and segment (analytics_rfm).
 
 Revision ID: 0019
 Revises: 0018
 """
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from amity.core.db import UTCDateTime
 
 revision = '0019'
 down_revision = '0018'
@@ -12,8 +17,24 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('analytics_rfm',
+    sa.Column('contact_id', sa.Uuid(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('last_order_at', UTCDateTime(), nullable=False),
+    sa.Column('recency_days', sa.Integer(), nullable=False),
+    sa.Column('frequency', sa.Integer(), nullable=False),
+    sa.Column('monetary', sa.BigInteger(), nullable=False),
+    sa.Column('r_score', sa.Integer(), nullable=False),
+    sa.Column('f_score', sa.Integer(), nullable=False),
+    sa.Column('m_score', sa.Integer(), nullable=False),
+    sa.Column('segment', sa.String(length=30), nullable=False),
+    sa.Column('computed_at', UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_analytics_rfm_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_analytics_rfm'))
+    )
+    op.create_index('ix_analytics_rfm_segment', 'analytics_rfm', ['segment', 'monetary'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_analytics_rfm_segment', table_name='analytics_rfm')
+    op.drop_table('analytics_rfm')
