@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import Select, false
 
-from amity.api.deps import AppSettings, CurrentUser, DbSession
+from amity.api.deps import AppSettings, CurrentUser
+from amity.api.replica import ReadDbSession
 from amity.auth.access import Permission, require, scope_for, scoped
 from amity.deals import forecast, stats
 from amity.deals.models import Deal
@@ -22,7 +23,7 @@ To = Annotated[date | None, Query(alias="to", description="Last day (inclusive)"
 
 @router.get("/forecast", response_model=forecast.Forecast,
             summary="Pipeline, best case, commit, closed and weighted amounts per period")
-def get_forecast(db: DbSession, user: CurrentUser, settings: AppSettings,
+def get_forecast(db: ReadDbSession, user: CurrentUser, settings: AppSettings,
                  period: forecast.Period = "quarter", group_by: forecast.ForecastGroup = "none",
                  start: From = None, end: To = None, pipeline_id: uuid.UUID | None = None,
                  owner_id: uuid.UUID | None = None) -> forecast.Forecast:
@@ -40,7 +41,7 @@ def get_forecast(db: DbSession, user: CurrentUser, settings: AppSettings,
 
 @router.get("/sales-stats", response_model=stats.SalesStats,
             summary="Win rates, sales-cycle lengths, won amounts and the stage funnel")
-def get_sales_stats(db: DbSession, user: CurrentUser, group_by: stats.StatsGroup = "none",
+def get_sales_stats(db: ReadDbSession, user: CurrentUser, group_by: stats.StatsGroup = "none",
                     start: From = None, end: To = None) -> stats.SalesStats:
     """Over the deals closed (won or lost) from `from` to `to` (UTC days) and the stage moves
     made in that time. Needs `reports.view`; counts only deals the reader may see."""
