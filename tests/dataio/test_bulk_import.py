@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from amity.companies.models import Company
 from amity.config import Settings
 from amity.contacts.models import Contact
 from amity.core.audit import AuditEntry
@@ -63,6 +64,9 @@ def _state(database: Database, imp_id: str) -> dict[str, Any]:
               c.owner_id, c.do_not_contact)
              for c in s.scalars(select(Contact).where(Contact.deleted_at.is_(None)))),
             key=repr)
+        companies = sorted((c.name, c.sort_name, c.domain, c.address, c.custom_fields,
+                            c.owner_id, sorted(t.name for t in c.tags)) for c in s.scalars(
+            select(Company).where(Company.deleted_at.is_(None))))
         iid = uuid.UUID(imp_id)
         changes = sorted((c.row_number, c.entity_type, c.action, repr(_sorted_tags(c.previous)))
                          for c in s.scalars(select(ImportChange).where(
@@ -73,7 +77,8 @@ def _state(database: Database, imp_id: str) -> dict[str, Any]:
         assert imp is not None
         totals = (imp.status, imp.position, imp.created_count, imp.updated_count,
                   imp.skipped_count, imp.error_count)
-    return {"people": people, "changes": changes, "errors": errors, "totals": totals}
+    return {"people": people, "companies": companies, "changes": changes, "errors": errors,
+            "totals": totals}
 
 
 def _sorted_tags(previous: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -119,6 +124,11 @@ def test_bulk_path_gives_exactly_the_row_paths_results(
     ron = people["ron@burger.example"]
     assert ron[:4] == ("Ron", "Old", "Chef", "Burger Co") and ron[7] == ["food", "keep"]
     assert people["zoe@burger.example"][3] == "Burger Co"
+    assert [c[:3] for c in by_bulk["companies"]] == [
+        ("Burger Co", "burger co", "burger.example"), *[
+            (f"Company {i}", f"company {i}", f"example{d}.com")
+            for i, d in ((0, 1), (1, 1), (2, 2), (3, 0))],
+        ("Engines Ltd", "engines ltd", "example.com"), ("Navy", "navy", "navy.example")]
     assert people["+12125550104"][:2] == ("Phone", "Only")
     p3 = people["p3@example0.com"]
     assert (p3[1], p3[2], p3[7]) == ("Person", "Boss", ["late", "t1"])
@@ -188,3 +198,28 @@ def test_bulk_option_is_checked(client: TestClient) -> None:
                    json={"mapping": imp["mapping"], "options": {"bulk": "maybe"}})
     assert r.status_code == 422
     assert service.check_options({"bulk": None}) == {}
+
+
+def test_email_shortcut_gives_the_full_validations_answer() -> None:
+    from amity.core.contactinfo import normalise_email
+    from amity.core.errors import ValidationFailed
+    from amity.dataio.normalise import email
+
+    cases = ["Ada@Example.COM", "a.b@x.io", "a..b@x.io", ".a@x.io", "a.@x.io", "a@localhost",
+             "a@b", "a@[1.2.3.4]", '"q u"@x.com', "zoë@x.com", "a@bücher.de", "a@BÜCHER.de",
+             "x" * 64 + "@a.com", "x" * 65 + "@a.com", "a@" + "b" * 63 + ".com",
+             "a@" + "b" * 64 + ".com", "a@x.test", "a@x.invalid", "a@x.local", "a@-x.com",
+             "a+tag@gmail.com", "a@x..com", "a@@x.com", "a b@x.com", "a@x_y.com",
+             "a@1.2.3.4", "user@xn--bcher-kva.de", "a@" + ".".join(["a" * 60] * 4) + ".com",
+             "!#$%&'*+/=?^_`{|}~-@x.org", "a@x.onion"]
+    for case in cases:
+        try:
+            expected: str | None = normalise_email(case)
+        except ValidationFailed:
+            expected = None
+        try:
+            got: str | None = email(case)
+        except ValueError:
+            got = None
+        assert got == expected, case
+    assert email(" mailto:Ada@Example.COM ") == "ada@example.com"

@@ -24,7 +24,9 @@ from typing import Any
 
 from sqlalchemy import JSON, Table, insert, select
 
-from amity.auth.access import scoped
+from amity.auth.access import Permission, scope_for, scoped
+from amity.companies.models import Company
+from amity.companies.schemas import CompanyCreate
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import SCALARS, refresh_search_keys
@@ -35,6 +37,7 @@ from amity.core.errors import DomainError
 from amity.core.events import publish
 from amity.core.tags import clean_tag_names, get_or_create_tags
 from amity.core.text import fold
+from amity.dataio import normalise as norm
 from amity.dataio.events import ContactsImported
 from amity.dataio.models import ImportChange, ImportRowError
 from amity.dataio.rows import RowData, contact_row
@@ -81,6 +84,7 @@ class _Card:
 
 @dataclass
 class _Rows:
+    companies: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     emails: list[dict[str, Any]] = field(default_factory=list)
     phones: list[dict[str, Any]] = field(default_factory=list)
@@ -108,6 +112,14 @@ class BulkWriter:
             self.defaults = validate_custom_fields(self.db, "contact", {}, existing={})
         except DomainError as exc:
             self.default_error = exc
+        self.company_defaults: dict[str, Any] = {}
+        self.company_error: DomainError | None = None
+        try:
+            self.company_defaults = validate_custom_fields(self.db, "company", {}, existing={})
+        except DomainError as exc:
+            self.company_error = exc
+        self.may_create_companies = scope_for(planner.actor,
+                                              Permission.COMPANIES_CREATE) != "none"
 
     def write(self, batch: list[tuple[int, list[str]]]) -> None:
         p, imp = self.planner, self.imp
@@ -130,18 +142,24 @@ class BulkWriter:
                 seen.update(data.emails)
                 fresh.append(Plan(n, raw, "create", data))
         p.created, p.kept = {}, []
-        p.resolve_companies(fresh)
-        rows = self._rows(fresh, errors)
+        rows = _Rows()
+        if self.company_error is None:
+            self._companies(fresh, rows)
+        else:  # the service raises what the row path raises
+            p.resolve_companies(fresh)
+        self._rows(fresh, errors, rows)
         self.db.flush()  # companies and tags made above exist before rows refer to them
         self._insert(rows, errors)
         imp.created_count += len(rows.contacts)
         imp.error_count += len(errors)
-        if rows.contacts:
+        if rows.contacts or rows.companies:
             audit.record(self.db, actor_id=p.actor.id, action="bulk_create",
                          entity_type="import", entity_id=imp.id,
                          changes={"contacts": [None, len(rows.contacts)],
+                                  "companies": [None, len(rows.companies)],
                                   "rows": [None, [batch[0][0], batch[-1][0]]]})
             publish(self.db, ContactsImported(import_id=imp.id, count=len(rows.contacts),
+                                              companies=len(rows.companies),
                                               first_row=batch[0][0], last_row=batch[-1][0]))
         if deferred:
             carry_out(p, p.plan(deferred))
@@ -166,10 +184,45 @@ class BulkWriter:
             self.db.flush()
             self.tag_ids.update((t.key, t.id) for t in get_or_create_tags(self.db, missing))
 
-    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]]) -> _Rows:
+    def _companies(self, plans: list[Plan], out: _Rows) -> None:
+        """``Planner.resolve_companies`` with the new companies written in bulk: one query
+        finds the companies the chunk names; the others are made as ``create_company`` makes
+        them (domain from the first row's work email), attributed to the first row naming
+        them."""
+        p, at = self.planner, now()
+        wanted: dict[str, tuple[str, list[str], int]] = {}
+        for pl in plans:
+            name = pl.data.company_name
+            if name and fold(name) not in p.companies_by_name:
+                wanted.setdefault(fold(name), (name, pl.data.emails, pl.row_number))
+        if not wanted:
+            return
+        pairs: Any = select(Company.id, Company.sort_name)
+        stmt = scoped(self.db, pairs, p.actor, Company, Permission.COMPANIES_VIEW)
+        for cid, key in self.db.execute(stmt.where(Company.sort_name.in_(list(wanted)),
+                                                   Company.deleted_at.is_(None))):
+            p.companies_by_name.setdefault(key, cid)
+        for key, (name, emails, n) in wanted.items():
+            if key in p.companies_by_name or not self.may_create_companies:
+                continue
+            domain = next((d for d in (norm.company_domain_from_email(e) for e in emails)
+                           if d), None)
+            data = CompanyCreate(name=name, domain=domain)
+            cid = uuid.uuid4()
+            out.companies.append({
+                "id": cid, "owner_id": p.actor.id, "name": data.name,
+                "domain": data.domain.lower() if data.domain else None,
+                "sort_name": fold(data.name), "custom_fields": dict(self.company_defaults),
+                "created_at": at, "updated_at": at, "version": 1})
+            out.changes.append({"id": uuid.uuid4(), "import_id": self.imp.id,
+                                "row_number": n, "entity_type": "company", "record_id": cid,
+                                "action": "created", "previous": None})
+            p.companies_by_name[key] = cid
+
+    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: _Rows) -> None:
         """The insert rows of a chunk's new contacts, built as ``create_contact`` builds one;
         a row the service would refuse becomes an error row instead."""
-        out, at = _Rows(), now()
+        at = now()
         good = []
         for pl in plans:
             try:
@@ -196,7 +249,6 @@ class BulkWriter:
             out.changes.append({"id": uuid.uuid4(), "import_id": self.imp.id,
                                 "row_number": pl.row_number, "entity_type": "contact",
                                 "record_id": cid, "action": "created", "previous": None})
-        return out
 
     def _contact(self, pl: Plan, at: datetime) -> dict[str, Any]:
         data: ContactCreate = pl.data.model
@@ -234,7 +286,8 @@ class BulkWriter:
 
     def _insert(self, rows: _Rows, errors: list[dict[str, Any]]) -> None:
         tables: list[tuple[Table, list[dict[str, Any]]]] = [
-            (_table(Contact), rows.contacts), (_table(ContactEmail), rows.emails),
+            (_table(Company), rows.companies), (_table(Contact), rows.contacts),
+            (_table(ContactEmail), rows.emails),
             (_table(ContactPhone), rows.phones), (contact_tags, rows.tags),
             (_table(ImportChange), rows.changes), (_table(ImportRowError), errors)]
         for table, items in tables:
@@ -247,13 +300,14 @@ class BulkWriter:
 
     def _copy(self, table: Table, items: list[dict[str, Any]]) -> None:
         """PostgreSQL COPY through the session's own connection (same transaction)."""
-        cols = list(table.columns)
+        full = _complete(table, items)
+        cols = [c for c in table.columns if c.name in full[0]]
         names = ", ".join(f'"{c.name}"' for c in cols)
         json_cols = {c.name for c in cols if isinstance(c.type, JSON)}
         raw = self.db.connection().connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as cp:
-            for item in _complete(table, items):
+            for item in full:
                 cp.write_row([json.dumps(item[c.name]) if c.name in json_cols
                               and item[c.name] is not None else item[c.name] for c in cols])
 
@@ -279,8 +333,11 @@ def _table(model: Any) -> Table:
 
 
 def _complete(table: Table, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every column in every row (executemany and COPY need the same keys in each): missing
-    ones take the column's scalar default or NULL."""
-    defaults = {c.name: (getattr(c.default, "arg", None) if c.default is not None
-                         and c.default.is_scalar else None) for c in table.columns}
+    """The same keys in every row (executemany and COPY need them): a column some row gives
+    is NULL where others leave it out, one with a scalar default takes it; a column no row
+    gives is left to the database (NULL, as the ORM leaves an unset column)."""
+    given = {k for item in items for k in item}
+    defaults = {c.name: getattr(c.default, "arg", None) if c.default is not None
+                and c.default.is_scalar else None for c in table.columns
+                if c.name in given or (c.default is not None and c.default.is_scalar)}
     return [{**defaults, **item} for item in items]

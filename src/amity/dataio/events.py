@@ -10,12 +10,14 @@ from amity.core.events import DomainEvent
 
 @dataclass(frozen=True)
 class ContactsImported(DomainEvent):
-    """A chunk of a bulk import stored ``count`` new contacts (rows ``first_row`` to
-    ``last_row``); the bulk path publishes this once per chunk instead of one
-    ``contact.created`` per contact. The import's changes list which contacts they are."""
+    """A chunk of a bulk import stored ``count`` new contacts and ``companies`` new companies
+    (rows ``first_row`` to ``last_row``); the bulk path publishes this once per chunk instead
+    of a ``contact.created`` / ``company.changed`` per record. The import's changes list which
+    records they are."""
 
     type = "contacts.imported"
     import_id: uuid.UUID
     count: int
+    companies: int
     first_row: int
     last_row: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pycountry
@@ -91,9 +92,32 @@ def split_full_name(raw: str) -> tuple[str, str]:
     return name_case(" ".join(words[:-1])), name_case(words[-1])
 
 
-def email(raw: str) -> str:
+# An unquoted ASCII local part (RFC 5322 dot-atom), which email_validator keeps as written.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+@lru_cache(maxsize=8192)
+def _mail_domain(domain: str) -> str | None:
+    """A domain as email_validator normalises it, None if it refuses it. Validating a domain
+    is most of the cost of validating an address and files repeat domains, hence the cache."""
     try:
-        return normalise_email(clean_text(raw).removeprefix("mailto:"))
+        return normalise_email("x@" + domain).rpartition("@")[2]
+    except ValidationFailed:
+        return None
+
+
+def email(raw: str) -> str:
+    """The address as ``core.contactinfo.normalise_email`` gives it (lower case, domain
+    normalised); a plain local part takes a shortcut with the domain's validation cached,
+    anything else (quoted, non-ASCII, too long, invalid) goes through the full validation."""
+    text = clean_text(raw).removeprefix("mailto:")
+    local, at, domain = text.rpartition("@")
+    if at and len(local) <= 64 and _LOCAL.fullmatch(local):
+        clean = _mail_domain(domain)
+        if clean is not None and len(local) + 1 + len(clean) <= 254:
+            return f"{local}@{clean}".lower()
+    try:
+        return normalise_email(text)
     except ValidationFailed as exc:
         raise ValueError(f"'{raw}' is not a valid email address") from exc
 
