@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from amity.analytics import kpis, periods
+from amity.analytics import cohorts, kpis, periods, rfm
 from amity.analytics.scope import choices, owners_for
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.access import Permission, scope_for
@@ -98,3 +98,39 @@ def dashboard_page(request: Request, db: DbSession, user: WebUser, settings: App
         for k in board.kpis]
     return render(request, "analytics/dashboard.html", {
         "board": board, "cards": cards, "form": form, "teams": teams, "people": people})
+
+
+def heat(rate: Decimal | None) -> str:
+    """A CSS class for a cohort cell: heat-0 .. heat-10 by tenths of the rate (CSP: no inline
+    style, so colours come from classes)."""
+    return "" if rate is None else f"heat-{min(10, int(rate * 10))}"
+
+
+@router.get("/analytics/cohorts")
+def cohorts_page(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+                 start: Annotated[str, Query(alias="from", max_length=20)] = "",
+                 end: Annotated[str, Query(alias="to", max_length=20)] = "",
+                 tz: Text = "", currency: Text = "") -> Response:
+    tz_name = tz or user.time_zone or "UTC"
+    code = currency.strip().upper() or settings.default_currency
+    owners = owners_for(db, user)
+    period = periods.resolve(parse_date(start, "from"), parse_date(end, "to"), tz_name)
+    first = parse_date(start, "from") or periods.add_months(period.end.replace(day=1), -11)
+    table = cohorts.cohort_table(db, first=first, last=period.end, tz_name=tz_name,
+                                 currency=code, owners=owners)
+    repeat = cohorts.repeat_by_category(db, lo=periods.instant(first, period.tz),
+                                        hi=period.hi, currency=code, owners=owners)
+    width = max((len(r.rates) for r in table.rows), default=0)
+    form = {"from": first.isoformat(), "to": period.end.isoformat(), "tz": tz_name,
+            "currency": code}
+    return render(request, "analytics/cohorts.html", {
+        "table": table, "repeat": repeat, "width": width, "heat": heat, "form": form,
+        "pct": lambda v: shown(v, "ratio")})
+
+
+@router.get("/analytics/segments")
+def segments_page(request: Request, db: DbSession, user: WebUser) -> Response:
+    out = rfm.summary(db, owners_for(db, user))
+    top = max((s.customers for s in out.segments), default=0) or 1
+    return render(request, "analytics/segments.html", {
+        "rfm": out, "top": top, "pct": lambda v: shown(v, "ratio")})
