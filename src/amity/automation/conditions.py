@@ -115,8 +115,9 @@ def _count(c: EventCountCondition, at: datetime) -> ColumnElement[bool]:
             WebEvent.occurred_at <= at)
         if c.kind:
             q = q.where(WebEvent.type == c.kind)
-        if c.path_contains:
-            q = q.where(WebEvent.url.like(_like(c.path_contains), escape="\\"))
+        if c.path_contains:  # without regard to case on both databases (as web triggers)
+            q = q.where(func.lower(WebEvent.url).like(_like(c.path_contains.lower()),
+                                                      escape="\\"))
     else:
         p = InteractionParticipant
         q = select(func.count()).select_from(p).where(

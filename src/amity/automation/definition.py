@@ -88,9 +88,31 @@ class ReplacementDueTrigger(_DateTrigger):
     days_before: int = Field(0, ge=0, le=60)
 
 
+class DealStalledTrigger(_DateTrigger):
+    """A deal that became stalled (open, no activity for its stage's ``stall_days``, no open
+    task); once per deal and last activity."""
+
+    type: Literal["deal_stalled"]
+
+
+WEB_KINDS = ("page_view", "download", "form_submit", "email_open", "email_click")
+
+
+class WebTrigger(Strict):
+    """A contact's tracked web activity: a page viewed (``url_contains`` narrows it, e.g.
+    "/pricing"), a download, a site form submitted, an email opened or a link in it clicked.
+    Each such web event starts the workflow once for its contact."""
+
+    type: Literal["web"]
+    kind: Literal[WEB_KINDS] = "page_view"  # type: ignore[valid-type]
+    url_contains: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
 Trigger = Annotated[EventTrigger | BirthdayTrigger | ImportantDateTrigger | NoPurchaseTrigger
-                    | NoContactTrigger | ReplacementDueTrigger, Field(discriminator="type")]
-DATE_TRIGGERS = ("birthday", "important_date", "no_purchase", "no_contact", "replacement_due")
+                    | NoContactTrigger | ReplacementDueTrigger | DealStalledTrigger
+                    | WebTrigger, Field(discriminator="type")]
+DATE_TRIGGERS = ("birthday", "important_date", "no_purchase", "no_contact", "replacement_due",
+                 "deal_stalled")
 
 
 # ---- conditions ----------------------------------------------------------------------------
@@ -262,6 +284,9 @@ class Definition(Strict):
 
 
 def trigger_key(definition: Definition) -> str:
-    """What the workflow row is indexed by: the event type, or ``date:<kind>``."""
+    """What the workflow row is indexed by: the event type, ``web:<kind>`` or
+    ``date:<kind>``."""
     t = definition.trigger
+    if isinstance(t, WebTrigger):
+        return f"web:{t.kind}"
     return t.event if isinstance(t, EventTrigger) else f"date:{t.type}"

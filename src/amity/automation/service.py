@@ -255,9 +255,12 @@ def dry_run(db: Session, *, definition: Definition,
     sample = list(db.scalars(visible(select(Contact).where(*where))
                              .order_by(Contact.sort_name, Contact.id).limit(limit)))
     t = definition.trigger
-    note = (f"Runs start when a {t.event} event occurs for one of them"
-            if t.type == "event" else
-            f"The daily scan ({t.time_zone}) starts runs for those whose {t.type} occasion "
-            "falls due")
+    if t.type == "event":
+        note = f"Runs start when a {t.event} event occurs for one of them"
+    elif t.type == "web":
+        note = f"Runs start when one of them has a {t.kind.replace('_', ' ')} event"
+    else:
+        note = (f"The daily scan ({t.time_zone}) starts runs for those whose {t.type} "
+                "occasion falls due")
     return DryRun(matching=int(total or 0), sample=sample, trigger=trigger_key(definition),
                   note=note)

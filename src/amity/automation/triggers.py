@@ -18,6 +18,7 @@ from amity.activities.models import Interaction, Task
 from amity.activities.reminders import _dates_of, _occurrence
 from amity.automation.definition import (
     BirthdayTrigger,
+    DealStalledTrigger,
     Definition,
     EventFilter,
     EventTrigger,
@@ -35,6 +36,7 @@ from amity.core.clock import now
 from amity.core.db import is_postgres
 from amity.core.events import EventRecord
 from amity.deals.models import Deal, Stage
+from amity.deals.queries import stalled_condition
 from amity.tickets.models import Ticket
 
 RECORD_MODELS: dict[str, Any] = {"deal": Deal, "ticket": Ticket, "order": Order, "task": Task}
@@ -240,12 +242,32 @@ def scan_dates(db: Session, hooks: Hooks, at: datetime | None = None) -> list[Wo
                Workflow.trigger_key.like("date:%"))).all()
     for workflow, raw in rows:
         trigger = Definition.model_validate(raw).trigger
-        for contact_id, occasion in list(date_occasions(db, trigger, at)):
-            run = start_run(db, workflow=workflow, subject=Subject(contact_id),
-                            occasion=occasion, hooks=hooks)
+        found = (stalled_deals(db, at) if isinstance(trigger, DealStalledTrigger)
+                 else [(Subject(cid), occ) for cid, occ in date_occasions(db, trigger, at)])
+        for subject, occasion in list(found):
+            run = start_run(db, workflow=workflow, subject=subject, occasion=occasion,
+                            hooks=hooks)
             if run is not None:
                 runs.append(run)
     return runs
+
+
+def stalled_deals(db: Session, at: datetime) -> Iterator[tuple[Subject, str]]:
+    """Deals stalled now, each once per last activity (a deal that moves on and stalls again
+    is a new occasion)."""
+    stmt = (select(Deal.id, Deal.contact_id, Deal.owner_id, Deal.last_activity_at)
+            .join(Stage, Stage.id == Deal.stage_id)
+            .where(Deal.deleted_at.is_(None), stalled_condition(db, at)).order_by(Deal.id))
+    last = None
+    while True:
+        rows = db.execute((stmt if last is None else stmt.where(Deal.id > last))
+                          .limit(BATCH)).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        for r in rows:
+            yield (Subject(r.contact_id, "deal", r.id, r.owner_id),
+                   f"stalled:{r.id}:{r.last_activity_at.isoformat()}")
 
 
 def due_resumes(db: Session, at: datetime, limit: int = 1000) -> list[tuple[uuid.UUID,
@@ -260,7 +282,20 @@ def event_trigger_keys(db: Session) -> list[str]:
     """The event types some enabled workflow starts on (one query on the trigger index)."""
     return list(db.scalars(select(Workflow.trigger_key).distinct().where(
         Workflow.enabled.is_(True), Workflow.deleted_at.is_(None),
-        Workflow.trigger_key.not_like("date:%"))))
+        Workflow.trigger_key.not_like("date:%"), Workflow.trigger_key.not_like("web:%"))))
+
+
+def lock_cursor(db: Session, name: str, start: datetime, at: datetime) -> AutomationCursor:
+    """The named cursor row, created at ``start`` if new, locked for this transaction (one
+    scanner at a time; on SQLite the write transaction already is)."""
+    ins = (postgresql.insert(AutomationCursor) if is_postgres(db)
+           else sqlite.insert(AutomationCursor))
+    db.execute(ins.values(name=name, position=start, updated_at=at)
+               .on_conflict_do_nothing(index_elements=["name"]))
+    cursor = db.scalar(select(AutomationCursor).where(AutomationCursor.name == name)
+                       .with_for_update())
+    assert cursor is not None
+    return cursor
 
 
 OVERLAP = timedelta(minutes=2)
@@ -278,13 +313,7 @@ def scan_events(db: Session, hooks: Hooks, at: datetime | None = None) -> int:
     One scanner at a time: the cursor row is locked (PostgreSQL) or the write transaction is
     (SQLite). Reading an event again is harmless (the run's unique key)."""
     at = at or now()
-    ins = (postgresql.insert(AutomationCursor) if is_postgres(db)
-           else sqlite.insert(AutomationCursor))
-    db.execute(ins.values(name="events", position=at - OVERLAP, updated_at=at)
-               .on_conflict_do_nothing(index_elements=["name"]))
-    cursor = db.scalar(select(AutomationCursor).where(AutomationCursor.name == "events")
-                       .with_for_update())
-    assert cursor is not None
+    cursor = lock_cursor(db, "events", at - OVERLAP, at)
     start = (cursor.position or at) - OVERLAP
     keys = event_trigger_keys(db)
     read, last = 0, start

@@ -6,6 +6,8 @@
 - ``automation.scan_events`` (every minute) is the safety net: it reads the events outbox with
   its own cursor, only the types some enabled workflow starts on, and starts any run the
   subscriber has not (a run's unique key (workflow, record, event) makes it happen once).
+- ``automation.scan_web`` (every 10 s) starts workflows on tracked web activity (pages
+  viewed, emails opened and clicked...) read from ``web_events`` with its own cursor.
 - ``automation.scan_dates`` (hourly; each workflow reads its own time zone's calendar day, and
   each occasion is a unique run key) starts date-triggered workflows.
 - ``automation.resume`` continues a waiting run at its ``resume_at`` (queued when the wait
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from amity.activities.models import Interaction
 from amity.auth.models import User
-from amity.automation import engine, triggers
+from amity.automation import engine, triggers, web_triggers
 from amity.automation.models import WorkflowRun
 from amity.core.clock import now
 from amity.core.events import EventRecord
@@ -40,6 +42,7 @@ from amity.webhooks.signing import sign
 
 SCAN_EVENTS = "automation.scan_events"
 SCAN_DATES = "automation.scan_dates"
+SCAN_WEB = "automation.scan_web"
 SCAN_RESUMES = "automation.scan_resumes"
 RESUME = "automation.resume"
 WEBHOOK = "automation.webhook"
@@ -90,6 +93,11 @@ def on_workflow_event(event: EventRecord, db: Session, ctx: JobContext) -> None:
 @job(SCAN_EVENTS, max_attempts=3)
 def scan_events(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
     triggers.scan_events(db, hooks(db, ctx))
+
+
+@job(SCAN_WEB, max_attempts=3)
+def scan_web(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    web_triggers.scan_web(db, hooks(db, ctx))
 
 
 @job(SCAN_DATES, max_attempts=3)

@@ -61,6 +61,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     # workflows: events reach them through the dispatcher; this scan of the events outbox (own
     # cursor) is the safety net. Dates (each workflow's own calendar day), late resumes
     Schedule("automation.events", "automation.scan_events", every=timedelta(minutes=1)),
+    Schedule("automation.web", "automation.scan_web", every=timedelta(seconds=10)),
     Schedule("automation.dates", "automation.scan_dates", every=timedelta(hours=1)),
     Schedule("automation.resumes", "automation.scan_resumes", every=timedelta(minutes=15)),
     # outbound webhooks and the event stream read the events outbox with cursors of their own
