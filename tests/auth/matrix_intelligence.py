@@ -1,0 +1,16 @@
+"""Permission-matrix entries for predictions (see matrix.py): models and diagnostics are read
+with settings.view and refitted with settings.edit; a contact's predictions follow the
+contact; the at-risk list needs contacts.view (and shows only the contacts one may see)."""
+
+from __future__ import annotations
+
+from tests.auth.matrix_base import Op, _json
+
+INTELLIGENCE: dict[tuple[str, str], Op] = {
+    ("GET", "/api/v1/intelligence/models"): Op("settings.view", 200),
+    ("POST", "/api/v1/intelligence/refresh"): Op("settings.edit", 202,
+                                                 body=_json({"threshold": 0.6})),
+    ("GET", "/api/v1/contacts/{contact_id}/predictions"): Op("contacts.view", 200,
+                                                              record=True),
+    ("GET", "/api/v1/intelligence/at-risk"): Op("contacts.view", 200),
+}
