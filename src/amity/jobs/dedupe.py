@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from amity.core.clock import now
 from amity.dedupe import scan
 from amity.dedupe.models import ENTITIES
 from amity.jobs import queue
@@ -18,10 +17,8 @@ SCAN = "dedupe.scan"
 
 
 def enqueue_scan(db: Session, entity: str) -> uuid.UUID:
-    """One scan per entity and minute however often it is asked for."""
-    minute = now().strftime("%Y%m%dT%H%M")
-    return queue.enqueue(db, SCAN, {"entity": entity},
-                         idempotency_key=f"dedupe-scan:{entity}:{minute}").id
+    """A scan now (a scan is idempotent: two running one after the other store the same)."""
+    return queue.enqueue(db, SCAN, {"entity": entity}).id
 
 
 @job(SCAN, max_attempts=3)
