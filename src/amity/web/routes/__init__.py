@@ -11,9 +11,11 @@ from amity.web.routes import (
     contacts,
     deal_page,
     deals,
+    duplicates,
     forms,
     forms_settings,
     imports,
+    intelligence,
     mailboxes,
     notifications,
     orders,
@@ -66,8 +68,10 @@ router.include_router(notifications.router)
 router.include_router(quick_add.router)
 router.include_router(imports.router)
 router.include_router(scoring.router)
+router.include_router(intelligence.router)
 router.include_router(companies.router)
 router.include_router(search.router)
 router.include_router(analytics.router)
+router.include_router(duplicates.router)
 
 __all__ = ["router"]
