@@ -11,6 +11,7 @@ ANALYTICS: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/analytics/cohorts"): Op("reports.view", 200),
     ("GET", "/api/v1/analytics/repeat-purchases"): Op("reports.view", 200),
     ("GET", "/api/v1/analytics/rfm"): Op("reports.view", 200),
+    ("GET", "/api/v1/analytics/leaderboard"): Op("reports.view", 200),
     # recomputes everyone's scores: an administrator's (settings.edit) action
     ("POST", "/api/v1/analytics/rfm/refresh"): Op("settings.edit", 202),
 }

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import cohorts, kpis, periods, rfm, sales
+from amity.analytics import cohorts, kpis, leaderboards, periods, rfm, sales
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
 from amity.api.v1.jobs import JobRead
@@ -117,3 +117,17 @@ def refresh_rfm(db: DbSession, user: CurrentUser, settings: AppSettings,
     code = currency or settings.default_currency
     return queue.enqueue(db, REFRESH_RFM, {"currency": code},
                          idempotency_key=f"analytics.rfm:{code}:{now():%Y-%m-%dT%H:%M}")
+
+
+@router.get("/leaderboard", response_model=leaderboards.Leaderboard,
+            summary="Per rep: deals won, activities logged, tickets resolved, CSAT")
+def get_leaderboard(db: DbSession, user: CurrentUser, settings: AppSettings,
+                    start: From = None, end: To = None, tz: Tz = "UTC",
+                    currency: Currency = None,
+                    team: uuid.UUID | None = None) -> leaderboards.Leaderboard:
+    """Active users in the reader's `reports.view` scope (or the team's members), most deals
+    won first."""
+    owners = owners_for(db, user, team_id=team)
+    return leaderboards.leaderboard(db, periods.resolve(start, end, tz),
+                                    currency=currency or settings.default_currency,
+                                    owners=owners)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from amity.analytics import cohorts, kpis, periods, rfm
+from amity.analytics import cohorts, kpis, leaderboards, periods, rfm
 from amity.analytics.scope import choices, owners_for
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.access import Permission, scope_for
@@ -134,3 +134,19 @@ def segments_page(request: Request, db: DbSession, user: WebUser) -> Response:
     top = max((s.customers for s in out.segments), default=0) or 1
     return render(request, "analytics/segments.html", {
         "rfm": out, "top": top, "pct": lambda v: shown(v, "ratio")})
+
+
+@router.get("/analytics/leaderboard")
+def leaderboard_page(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+                     start: Annotated[str, Query(alias="from", max_length=20)] = "",
+                     end: Annotated[str, Query(alias="to", max_length=20)] = "",
+                     team: Text = "") -> Response:
+    tz_name = user.time_zone or "UTC"
+    period = periods.resolve(parse_date(start, "from"), parse_date(end, "to"), tz_name)
+    board = leaderboards.leaderboard(
+        db, period, currency=settings.default_currency,
+        owners=owners_for(db, user, team_id=parse_uuid(team, "team")))
+    teams, _people = choices(db)
+    form = {"from": period.start.isoformat(), "to": period.end.isoformat(), "team": team}
+    return render(request, "analytics/leaderboard.html", {
+        "board": board, "teams": teams, "form": form, "tz": tz_name})
