@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from amity import __version__
+from amity.cli_analytics import analytics_app
 from amity.cli_automation import workflows_app
 from amity.cli_dataio import export_command, import_command
 from amity.cli_deals import (
@@ -20,7 +21,9 @@ from amity.cli_deals import (
     pipelines_app,
     products_app,
 )
+from amity.cli_dedupe import duplicates_app
 from amity.cli_forms import channels_app, forms_app
+from amity.cli_intelligence import intelligence_app
 from amity.cli_mail import mailboxes_app
 from amity.cli_ops import backup_command, restore_command
 from amity.cli_scoring import scoring_app, sequences_app
@@ -50,6 +53,9 @@ app.add_typer(channels_app, name="channels")
 app.add_typer(workflows_app, name="workflows")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(sequences_app, name="sequences")
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(intelligence_app, name="intelligence")
 app.command("forecast")(forecast_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
@@ -254,6 +260,7 @@ def serve(
     import tempfile
 
     import uvicorn
+    from alembic.util.exc import CommandError
 
     from amity.db import upgrade
     from amity.ops.logs import configure_logging, log_config
@@ -267,7 +274,15 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)  # a previous run's dead processes
         metrics_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except CommandError as exc:
+        if "Can't locate revision" not in str(exc):
+            raise
+        # A newer release has migrated the database (rolling upgrade): its migrations only
+        # add, so this release serves on; see docs/deploy.md.
+        console.print("[yellow]The database schema is newer than this release: serving "
+                      "without migrating[/]")
     console.print(f"Amity {__version__} on [bold]http://{host}:{port}[/] "
                   f"(API docs: http://{host}:{port}/api/v1/docs)")
     embedded = None
