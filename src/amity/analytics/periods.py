@@ -91,3 +91,10 @@ def resolve(start: date | None, end: date | None, tz_name: str) -> Period:
     end = end or (today if start is None or start <= today else start)
     start = start or month_start(end)
     return Period.of(start, end, tz_name)
+
+
+def last_year(end: date | None, start: date | None, tz_name: str) -> Period:
+    """The 365 days to ``end`` (default today, business time) unless ``start`` is given."""
+    tz = zone(tz_name)
+    end = end or now().astimezone(tz).date()
+    return Period.of(start or end - timedelta(days=364), end, tz_name)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import cohorts, kpis, leaderboards, periods, rfm, sales
+from amity.analytics import cohorts, kpis, leaderboards, periods, relationship, rfm, sales
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
 from amity.api.v1.jobs import JobRead
-from amity.auth.access import Permission, require
+from amity.auth.access import Permission, access_record, require
+from amity.contacts.models import Contact
 from amity.core.clock import now
 from amity.jobs import queue
 from amity.jobs.analytics import REFRESH_RFM
@@ -131,3 +133,23 @@ def get_leaderboard(db: DbSession, user: CurrentUser, settings: AppSettings,
     return leaderboards.leaderboard(db, periods.resolve(start, end, tz),
                                     currency=currency or settings.default_currency,
                                     owners=owners)
+
+
+@router.get("/contacts/{contact_id}/relationship-value",
+            response_model=relationship.RelationshipValue,
+            summary="A contact's value beyond revenue: referrals, feedback and advocacy")
+def get_relationship_value(
+        contact_id: uuid.UUID, db: DbSession, user: CurrentUser, settings: AppSettings,
+        start: From = None, end: To = None, tz: Tz = "UTC", currency: Currency = None,
+        feedback_value: Annotated[Decimal, Query(ge=0, le=1_000_000, decimal_places=2)] = (
+            relationship.FEEDBACK_VALUE),
+        advocacy_value: Annotated[Decimal, Query(ge=0, le=1_000_000, decimal_places=2)] = (
+            relationship.ADVOCACY_VALUE)) -> relationship.RelationshipValue:
+    """Own revenue + revenue of the customers they referred + `feedback_value` per survey
+    answered + `advocacy_value` per inbound social mention, over `from`..`to` (default: the
+    365 days to today). Needs `contacts.view` on the contact."""
+    access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW, entity="contact")
+    return relationship.relationship_value(
+        db, contact_id, periods.last_year(end, start, tz),
+        currency=currency or settings.default_currency, feedback_value=feedback_value,
+        advocacy_value=advocacy_value)

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from amity.analytics import cohorts, kpis, leaderboards, periods, rfm
+from amity.analytics import cohorts, kpis, leaderboards, periods, relationship, rfm
 from amity.analytics.scope import choices, owners_for
 from amity.api.deps import AppSettings, DbSession
-from amity.auth.access import Permission, scope_for
+from amity.auth.access import Permission, access_record, scope_for
 from amity.auth.models import User
+from amity.contacts.models import Contact
 from amity.core.errors import ValidationFailed
 from amity.web.auth import WebUser
 from amity.web.errors import WebRoute
@@ -150,3 +151,14 @@ def leaderboard_page(request: Request, db: DbSession, user: WebUser, settings: A
     form = {"from": period.start.isoformat(), "to": period.end.isoformat(), "team": team}
     return render(request, "analytics/leaderboard.html", {
         "board": board, "teams": teams, "form": form, "tz": tz_name})
+
+
+@router.get("/contacts/{contact_id}/relationship-panel")
+def relationship_panel(contact_id: uuid.UUID, request: Request, db: DbSession, user: WebUser,
+                       settings: AppSettings) -> Response:
+    """The contact page's relationship-value panel (loaded by HTMX; its own access check)."""
+    access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW, entity="contact")
+    value = relationship.relationship_value(
+        db, contact_id, periods.last_year(None, None, user.time_zone or "UTC"),
+        currency=settings.default_currency)
+    return render(request, "analytics/_relationship_panel.html", {"v": value})
