@@ -44,6 +44,9 @@ def import_command(
                                        "create")] = "update_empty",
     region: Annotated[str | None, typer.Option("--region", help="Default phone region")] = None,
     all_or_nothing: Annotated[bool, typer.Option("--all-or-nothing")] = False,
+    bulk: Annotated[bool | None, typer.Option(
+        "--bulk/--no-bulk", help="Contacts: write new ones a chunk at a time (default: from "
+                                 "5,000 rows)")] = None,
     by: By = None,
 ) -> None:
     """Import contacts or companies from a file."""
@@ -58,7 +61,8 @@ def import_command(
             chosen = dict(imp.mapping) if mapping == "auto" else json.loads(
                 Path(mapping).read_text())
             service.set_mapping(s, imp=imp, mapping=chosen, options={
-                "match": match, "default_region": region, "all_or_nothing": all_or_nothing},
+                "match": match, "default_region": region, "all_or_nothing": all_or_nothing,
+                "bulk": bulk},
                 actor=actor)
             console.print(f"{imp.format.upper()} file, {imp.total_rows} rows; mapping: "
                           + ", ".join(f"{k} -> {v}" for k, v in imp.mapping.items()

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from amity.cli import app as cli_app
 from amity.config import Settings, get_settings
 from amity.contacts.models import Contact
+from amity.core.audit import AuditEntry
 from amity.core.db import Database
+from amity.dataio.models import DataImport
 from amity.jobs.worker import run_until_idle
 from tests.conftest import make_user
 from tests.factories import count
@@ -51,12 +53,14 @@ def test_import_screen_end_to_end(signed_in: TestClient, database: Database,
     url = r.headers["location"]
     page = signed_in.get(url).text
     assert 'delimiter “;”' in page and '<option value="phone:mobile" selected>' in page
+    assert '<option value="" selected>Automatic: in bulk from 5,000 rows</option>' in page
     form = {"csrf_token": csrf_of(page), "col-0": "first_name", "col-1": "last_name",
-            "col-2": "email", "col-3": "phone:mobile", "match": "update_empty"}
+            "col-2": "email", "col-3": "phone:mobile", "match": "update_empty", "bulk": "off"}
     r = signed_in.post(f"{url}/mapping", data={**form, "action": "preview"})
     assert r.status_code == 200
     assert "Would create 1, update 0, skip 0; 1 row(s) with errors." in r.text
     assert count(database, Contact) == 0
+    assert '<option value="off" selected>' in r.text
     r = signed_in.post(f"{url}/mapping", data={**form, "action": "run"})
     assert r.status_code == 303
     assert 'hx-trigger="every 1s"' in signed_in.get(url).text  # queued: the bar polls
@@ -105,10 +109,16 @@ def test_cli_import_and_export(database: Database, settings: Settings, tmp_path:
     assert r.exit_code == 0, r.output
     assert "create 1" in r.output and "error 1" in r.output
     assert count(database, Contact) == 0
-    r = runner.invoke(cli_app, ["import", str(src), "--entity", "contacts"])
+    r = runner.invoke(cli_app, ["import", str(src), "--entity", "contacts", "--bulk"])
     assert r.exit_code == 1, r.output  # one row refused
     assert "created 1" in r.output and "errors 1" in r.output
     assert count(database, Contact) == 1
+    with database.transaction(write=False) as s:
+        [imp] = s.scalars(select(DataImport)).all()
+        assert imp.options["bulk"] is True
+        assert s.scalars(select(AuditEntry.action).where(
+            AuditEntry.entity_id == imp.id, AuditEntry.action == "bulk_create")).all() == [
+                "bulk_create"]
     out = tmp_path / "out.csv"
     r = runner.invoke(cli_app, ["export", "contacts", "--format", "csv", "-o", str(out)])
     assert r.exit_code == 0, r.output

@@ -111,7 +111,8 @@ async def _mapping_of(request: Request, imp: DataImport) -> tuple[dict[str, str]
     mapping = {h: str(form.get(f"col-{i}", maps.IGNORE)) for i, h in enumerate(imp.headers)}
     options = {"match": str(form.get("match", "update_empty")),
                "default_region": str(form.get("default_region") or "") or None,
-               "all_or_nothing": form.get("all_or_nothing") == "on"}
+               "all_or_nothing": form.get("all_or_nothing") == "on",
+               "bulk": {"on": True, "off": False}.get(str(form.get("bulk", "")))}
     return mapping, options
 
 
