@@ -79,8 +79,10 @@ def log_config(level: str = "info", fmt: Literal["text", "json"] = "text") -> di
         "handlers": {"amity": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
                                "formatter": "amity", "filters": ["request_id"]}},
         "root": {"handlers": ["amity"], "level": level.upper()},
-        "loggers": {name: {"handlers": [], "propagate": True}
-                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "loggers": {**{name: {"handlers": [], "propagate": True}
+                       for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+                    # Alembic narrates every plugin it loads at INFO.
+                    "alembic": {"level": "WARNING"}},
     }
 
 
