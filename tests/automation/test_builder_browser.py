@@ -54,8 +54,14 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
         expect(page).to_have_url(f"{server.url}/automation")
         page.get_by_role("link", name="New workflow").click()
         page.locator('input[name="name"]').fill("Won deals")
+        # Each trigger kind shows its own fields: web activity asks for a page, not an event.
+        page.locator('select[name="trigger_type"]').select_option("web")
+        expect(page.locator("#trigger-fields")).to_have_attribute("data-kind", "web")
+        expect(page.get_by_label("Page URL contains")).to_be_visible()
+        expect(page.locator('select[name="trigger_event"]')).to_have_count(0)
         page.locator('select[name="trigger_type"]').select_option("event")
-        page.locator('input[name="trigger_event"]').fill("deal.won")
+        expect(page.locator("#trigger-fields")).to_have_attribute("data-kind", "event")
+        page.locator('select[name="trigger_event"]').select_option("deal.won")
 
         # Two condition rows added, the second removed again.
         page.get_by_role("button", name="Add condition").click()
@@ -67,6 +73,8 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
         expect(page.locator(".condition-row")).to_have_count(1)
         cond = page.locator(".condition-row").first
         cond.locator('select[name$="-type"]').select_option("tag")
+        cond = page.locator('.condition-row[data-kind="tag"]')  # the row re-rendered
+        expect(cond.get_by_label("Tag", exact=True)).to_be_visible()
         cond.locator('select[name$="-op"]').select_option("has")
         cond.locator('input[name$="-value"]').fill("vip")
 
@@ -75,7 +83,8 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
         expect(page.locator(".action-row")).to_have_count(2)
         second = page.locator(".action-row").nth(1)
         second.locator('select[name$="-type"]').select_option("add_tag")
-        second.locator('input[name$="-text"]').fill("won")
+        second = page.locator('.action-row[data-kind="add_tag"]')
+        second.get_by_label("Tag", exact=True).fill("won")
         page.get_by_role("button", name="Save workflow").click()
         expect(page.locator(".alert")).to_contain_text("not saved")
         expect(page.locator(".action-row").first.locator(".field-error")).to_contain_text(

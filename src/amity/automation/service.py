@@ -264,3 +264,22 @@ def dry_run(db: Session, *, definition: Definition,
                 "occasion falls due")
     return DryRun(matching=int(total or 0), sample=sample, trigger=trigger_key(definition),
                   note=note)
+
+
+@dataclass(frozen=True)
+class BuilderChoices:
+    """What the builder's selects offer: (id, name) of active users, teams and sequences."""
+
+    users: list[tuple[uuid.UUID, str]]
+    teams: list[tuple[uuid.UUID, str]]
+    sequences: list[tuple[uuid.UUID, str]]
+
+
+def builder_choices(db: Session) -> BuilderChoices:
+    users = db.execute(select(User.id, User.name, User.email).where(User.is_active.is_(True))
+                       .order_by(User.name, User.email).limit(500)).all()
+    teams = db.execute(select(Team.id, Team.name).order_by(Team.name).limit(500)).all()
+    seqs = db.execute(select(Sequence.id, Sequence.name).where(Sequence.deleted_at.is_(None))
+                      .order_by(Sequence.name).limit(500)).all()
+    return BuilderChoices([(u.id, f"{u.name or u.email}") for u in users],
+                          [(t.id, t.name) for t in teams], [(s.id, s.name) for s in seqs])

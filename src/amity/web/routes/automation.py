@@ -6,7 +6,7 @@ automation.view, saving automation.manage; the same services as the API do the w
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -16,7 +16,8 @@ from amity.api.deps import DbSession
 from amity.auth.access import Permission, require, scope_for, scoped
 from amity.auth.models import User
 from amity.automation import service
-from amity.automation.definition import FIELDS, SETTABLE, Definition
+from amity.automation.definition import FIELDS, SETTABLE, Definition, Stage
+from amity.automation.definition import WEB_KINDS as WEB_KIND_NAMES
 from amity.contacts.models import Contact
 from amity.core.errors import DomainError
 from amity.web.auth import CsrfChecked, WebUser
@@ -24,14 +25,30 @@ from amity.web.errors import WebRoute
 from amity.web.templating import render, templates
 
 router = APIRouter(prefix="/automation", route_class=WebRoute)
+STAGES = get_args(Stage)
 
-EVENT_TYPES = ("contact.created", "contact.updated", "contact.lifecycle_stage_changed",
-               "deal.stage_changed", "deal.won", "deal.lost", "ticket.status_changed",
-               "ticket.resolved", "ticket.sla_breached", "interaction.recorded",
-               "order.placed", "note.added")
-TRIGGERS = (("event", "An event happens"), ("birthday", "Birthday"),
-            ("important_date", "Important date"), ("no_purchase", "Days since last purchase"),
-            ("no_contact", "Days since last contact"), ("replacement_due", "Replacement due"))
+# (event type, what a user reads); any other type can still be typed through the API.
+EVENT_TYPES = (("contact.created", "Contact created"), ("contact.updated", "Contact updated"),
+               ("contact.lifecycle_stage_changed", "Lifecycle stage changed"),
+               ("contact.score_crossed", "Lead score crossed the hot threshold"),
+               ("deal.stage_changed", "Deal moved to another stage"), ("deal.won", "Deal won"),
+               ("deal.lost", "Deal lost"),
+               ("ticket.changed", "Ticket created or changed (filter: action = create)"),
+               ("ticket.status_changed", "Ticket status changed"),
+               ("ticket.sla_breached", "Ticket SLA breached"),
+               ("ticket.resolved", "Ticket resolved"), ("order.placed", "Order placed"),
+               ("form.submitted", "Form submitted"),
+               ("interaction.recorded", "Interaction recorded (email, call, meeting...)"),
+               ("note.added", "Note added"))
+WEB_KINDS = (("page_view", "Page viewed"), ("email_open", "Email opened"),
+             ("email_click", "Link in an email clicked"), ("download", "File downloaded"),
+             ("form_submit", "Form on the web site submitted"))
+TRIGGERS = (("event", "Something happens in the CRM"),
+            ("web", "Web activity (page viewed, email opened or clicked)"),
+            ("birthday", "Birthday"), ("important_date", "Important date"),
+            ("no_purchase", "Days since last purchase"),
+            ("no_contact", "Days since last contact"), ("replacement_due", "Replacement due"),
+            ("deal_stalled", "Deal stalled"))
 CONDITIONS = (("field", "Field"), ("tag", "Tag"), ("lifecycle_stage", "Lifecycle stage"),
               ("owner", "Owner"), ("event_count", "Web visits / interactions"),
               ("open_deal", "Open deal"))
@@ -149,9 +166,12 @@ def trigger_of(form: dict[str, str]) -> dict[str, Any]:
                                    "op": form.get("filter_op") or "eq",
                                    "value": _scalar(form.get("filter_value", "").strip())})
         return out
+    if t == "web":
+        return {"type": t, "kind": form.get("trigger_web_kind") or "page_view",
+                "url_contains": _opt(form.get("trigger_url", "").strip())}
     out = {"type": t, "time_zone": form.get("trigger_time_zone") or "UTC"}
     days = _num(form.get("trigger_days"))
-    if days is not None:
+    if days is not None and t != "deal_stalled":
         out["days" if t in ("no_purchase", "no_contact") else "days_before"] = days
     if t == "important_date" and form.get("trigger_label"):
         out["label"] = form["trigger_label"]
@@ -192,15 +212,33 @@ def _form_rows(definition: dict[str, Any]) -> tuple[list[dict[str, Any]], list[d
             list(definition.get("actions", [])))
 
 
+def _lists(db: DbSession) -> dict[str, Any]:
+    """What the rows' selects offer."""
+    return {"fields": FIELDS, "settable": SETTABLE, "stages": STAGES, "event_types": EVENT_TYPES,
+            "web_kinds": WEB_KIND_NAMES, "web_kinds_labelled": WEB_KINDS,
+            "trigger_kinds": TRIGGERS, "condition_kinds": CONDITIONS, "action_kinds": ACTIONS,
+            "choices": service.builder_choices(db)}
+
+
+def _picked(request: Request, prefix: str, default: str) -> tuple[str, str]:
+    """(row token, kind) from a row's kind select (``<prefix>-<token>-type``), sent by HTMX
+    when it changes; a new token and ``default`` for an "add" button."""
+    for name, value in request.query_params.items():
+        parts = name.split("-", 2)
+        if len(parts) == 3 and parts[0] == prefix and parts[2] == "type" and \
+                parts[1].isalnum() and len(parts[1]) <= 16:
+            return parts[1], value
+    return uuid.uuid4().hex[:8], default
+
+
 def _page(request: Request, db: DbSession, user: User, workflow: Any, definition: dict[str, Any],
           form: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response:
     conds, acts = _form_rows(definition)
     ctx: dict[str, Any] = {
         "workflow": workflow, "definition": definition, "form": form, "errors": errors,
-        "conditions": conds, "actions": acts, "event_types": EVENT_TYPES,
-        "trigger_kinds": TRIGGERS, "condition_kinds": CONDITIONS, "action_kinds": ACTIONS,
-        "fields": FIELDS, "settable": SETTABLE, "can_manage": _can_manage(user),
-        "token": lambda: uuid.uuid4().hex[:8], "versions": [], "runs": []}
+        "conditions": conds, "actions": acts,
+        "can_manage": _can_manage(user), "token": lambda: uuid.uuid4().hex[:8],
+        "versions": [], "runs": [], **_lists(db)}
     if workflow is not None:
         ctx["versions"] = service.list_versions(db, workflow)
         ctx["runs"] = service.list_runs(db, workflow_id=workflow.id, limit=20).items
@@ -226,20 +264,30 @@ def new_page(request: Request, db: DbSession, user: WebUser) -> Response:
 
 
 @router.get("/rows/condition")
-def condition_row(request: Request, user: WebUser) -> Response:
+def condition_row(request: Request, db: DbSession, user: WebUser) -> Response:
     require(user, Permission.AUTOMATION_MANAGE)
+    token, kind = _picked(request, "c", "field")
+    kind = kind if kind in dict(CONDITIONS) else "field"
     return render(request, "automation/_condition.html",
-                  {"c": {"type": "field", "field": "job_title", "op": "eq"},
-                   "t": uuid.uuid4().hex[:8], "fields": FIELDS, "errors": {}, "i": None,
-                   "condition_kinds": CONDITIONS})
+                  {"c": {"type": kind}, "t": token, "errors": {}, "i": None, **_lists(db)})
 
 
 @router.get("/rows/action")
-def action_row(request: Request, user: WebUser) -> Response:
+def action_row(request: Request, db: DbSession, user: WebUser) -> Response:
     require(user, Permission.AUTOMATION_MANAGE)
+    token, kind = _picked(request, "a", "create_task")
+    kind = kind if kind in dict(ACTIONS) else "create_task"
     return render(request, "automation/_action.html",
-                  {"a": {"type": "add_tag"}, "t": uuid.uuid4().hex[:8], "settable": SETTABLE,
-                   "errors": {}, "i": None, "action_kinds": ACTIONS})
+                  {"a": {"type": kind}, "t": token, "errors": {}, "i": None, **_lists(db)})
+
+
+@router.get("/rows/trigger")
+def trigger_fields(request: Request, db: DbSession, user: WebUser,
+                   trigger_type: str = "event") -> Response:
+    require(user, Permission.AUTOMATION_MANAGE)
+    kind = trigger_type if trigger_type in dict(TRIGGERS) else "event"
+    return render(request, "automation/_trigger.html",
+                  {"trig": {"type": kind}, "errors": {}, **_lists(db)})
 
 
 @router.get("/rows/none")
