@@ -56,17 +56,27 @@ def _fits(path: str, prefixes: tuple[str, ...]) -> bool:
 class _Guard(APIRouter):
     """Holds one included router and rejects paths none of its routes can match.
 
-    The prefixes are worked out at the first request, when every route is registered."""
+    The prefixes are worked out at the first request, when every route is registered; routes
+    added after that are not served."""
 
     def __init__(self, *, base: str) -> None:
         super().__init__()
         self.base = base
         self._prefixes: tuple[str, ...] | None = None
+        self._version: int | None = None
 
     def guard_prefixes(self) -> tuple[str, ...]:
         if self._prefixes is None:
             self._prefixes = literal_prefixes(self.routes, self.base)
+            self._version = super()._get_routes_version()
         return self._prefixes
+
+    def _get_routes_version(self, seen: set[int] | None = None) -> int:
+        # FastAPI re-walks the whole tree of included routers on every match to see whether a
+        # route was added (about 150 calls a request here). Once serving, the tree is fixed.
+        if self._version is not None:
+            return self._version
+        return super()._get_routes_version(seen)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if not _fits(get_route_path(scope), self.guard_prefixes()):
@@ -84,6 +94,7 @@ class IndexedRouter(_Guard):
         APIRouter.__init__(self, **kwargs)
         self.base = mount + self.prefix
         self._prefixes = None
+        self._version = None
 
     def include_router(self, router: APIRouter, *args: Any, **kwargs: Any) -> None:
         guard = _Guard(base=self.base)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, or_, select, union
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from amity.auth.models import Team, User, team_members
 from amity.auth.permissions import SCOPE_RANK
@@ -196,10 +198,11 @@ def check_reference(db: Session, user: User, model: type[Any], record_id: uuid.U
 
 
 def access_record(db: Session, user: User, model: type[T], record_id: uuid.UUID,
-                  permission: Permission, *, entity: str,
-                  include_deleted: bool = False) -> T:
-    """Load one record by id for ``user``: 404 if absent or invisible, 403 if not permitted."""
-    record = db.get(model, record_id)
+                  permission: Permission, *, entity: str, include_deleted: bool = False,
+                  options: Sequence[ORMOption] = ()) -> T:
+    """Load one record by id for ``user``: 404 if absent or invisible, 403 if not permitted.
+    ``options`` are loader options for the statement (e.g. its collections joined in)."""
+    record = db.get(model, record_id, options=options)
     if record is None:
         raise NotFound(entity)
     check_record(db, user, record, permission, entity=entity)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from amity.api.deps import (
     AppSettings,
@@ -61,12 +62,14 @@ DealSort = Literal["name", "-name", "amount", "-amount", "expected_close_date",
                    "-expected_close_date", "created_at", "-created_at", "updated_at",
                    "-updated_at", "rank"]
 Text = Annotated[str | None, Query(max_length=200)]
+# A deal is read with its contacts and lines: one joined statement instead of three
+WITH_PARTS = (joinedload(Deal.contacts), joinedload(Deal.lines))
 
 
 def _load(db: DbSession, user: User, deal_id: uuid.UUID, perm: Permission,
           include_deleted: bool = False) -> Deal:
     return access_record(db, user, Deal, deal_id, perm, entity="deal",
-                         include_deleted=include_deleted)
+                         include_deleted=include_deleted, options=WITH_PARTS)
 
 
 def _check_refs(db: DbSession, user: User, body: DealCreate | DealUpdate,
