@@ -148,6 +148,13 @@ def test_bulk_path_gives_exactly_the_row_paths_results(
 
     _rollback(client, database, settings, fast["id"])
     assert _state_people(database) == before
+    with database.transaction(write=False) as s:
+        deleted = s.scalars(select(AuditEntry).where(
+            AuditEntry.entity_id == iid, AuditEntry.action == "bulk_delete")).all()
+        assert sum(e.changes["contacts"][1] for e in deleted) == 25
+        assert sum(e.changes["companies"][1] for e in deleted) == 6
+        gone = s.scalars(select(Contact).where(Contact.deleted_at.is_not(None))).all()
+        assert len(gone) == 50 and min(c.version for c in gone) == 2  # both imports
 
 
 def _state_people(database: Database) -> list[Any]:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, select
+from sqlalchemy import JSON, Table, insert, select, update
+from sqlalchemy.orm import Session
 
 from amity.auth.access import Permission, scope_for, scoped
 from amity.companies.models import Company
@@ -38,7 +39,7 @@ from amity.core.events import publish
 from amity.core.tags import clean_tag_names, get_or_create_tags
 from amity.core.text import fold
 from amity.dataio import normalise as norm
-from amity.dataio.events import ContactsImported
+from amity.dataio.events import ContactsImported, ImportedRecordsDeleted
 from amity.dataio.models import ImportChange, ImportRowError
 from amity.dataio.rows import RowData, contact_row
 from amity.dataio.runner import Plan, Planner, carry_out
@@ -341,3 +342,30 @@ def _complete(table: Table, items: list[dict[str, Any]]) -> list[dict[str, Any]]
                 and c.default.is_scalar else None for c in table.columns
                 if c.name in given or (c.default is not None and c.default.is_scalar)}
     return [{**defaults, **item} for item in items]
+
+
+def undo_created(db: Session, imp_id: uuid.UUID, changes: list[ImportChange],
+                 actor_id: uuid.UUID | None) -> int:
+    """Soft-delete, with one UPDATE per table, the contacts and companies these changes
+    created, as ``delete_contact``/``delete_company`` would one by one (deleted_at and
+    updated_at set, version bumped, already deleted ones left alone); one audit entry and one
+    event for the lot. Returns how many it deleted."""
+    at, counts = now(), {}
+    for entity, model in (("contact", Contact), ("company", Company)):
+        ids = [c.record_id for c in changes if c.entity_type == entity]
+        done = 0
+        if ids:
+            result: Any = db.execute(
+                update(model).where(model.id.in_(ids), model.deleted_at.is_(None))
+                .values(deleted_at=at, updated_at=at, version=model.version + 1)
+                .execution_options(synchronize_session=False))
+            done = int(result.rowcount or 0)
+        counts[entity] = done
+    if counts["contact"] or counts["company"]:
+        audit.record(db, actor_id=actor_id, action="bulk_delete", entity_type="import",
+                     entity_id=imp_id, changes={"contacts": [None, counts["contact"]],
+                                                "companies": [None, counts["company"]]})
+        publish(db, ImportedRecordsDeleted(import_id=imp_id, contacts=counts["contact"],
+                                           companies=counts["company"]))
+    db.expire_all()  # identity map copies of those rows are stale now
+    return counts["contact"] + counts["company"]

@@ -21,3 +21,14 @@ class ContactsImported(DomainEvent):
     companies: int
     first_row: int
     last_row: int
+
+
+@dataclass(frozen=True)
+class ImportedRecordsDeleted(DomainEvent):
+    """Rolling back a bulk import soft-deleted ``contacts`` contacts and ``companies``
+    companies it had created (one event per batch instead of one per record)."""
+
+    type = "import.records_deleted"
+    import_id: uuid.UUID
+    contacts: int
+    companies: int

@@ -283,6 +283,7 @@ def rollback(db: Session, *, imp: DataImport, actor: User | None, default_region
         imp.message = "The importing user is gone; nothing was rolled back"
         return imp
     region = Options.of(imp.options, default_region).region
+    in_bulk = bulk.wanted(imp.entity, imp.options, imp.total_rows)
     last: tuple[int, str] | None = None
     undone = 0
     while True:
@@ -295,8 +296,11 @@ def rollback(db: Session, *, imp: DataImport, actor: User | None, default_region
                                               ImportChange.entity_type).limit(batch_size)))
         if not chunk:
             break
-        for change in chunk:
-            undone += undo(db, change, actor, region)
+        if in_bulk:
+            undone += _undo_in_bulk(db, imp, chunk, actor, region)
+        else:
+            for change in chunk:
+                undone += undo(db, change, actor, region)
         last = (chunk[-1].row_number, chunk[-1].entity_type)
         commit()
     imp.status, imp.rolled_back_at = final, now()
@@ -304,6 +308,25 @@ def rollback(db: Session, *, imp: DataImport, actor: User | None, default_region
     audit.record(db, actor_id=actor.id, action="rollback", entity_type="import",
                  entity_id=imp.id, changes={"undone": [None, undone]})
     return imp
+
+
+def _undo_in_bulk(db: Session, imp: DataImport, chunk: list[ImportChange], actor: User,
+                  region: str) -> int:
+    """A bulk import's changes, newest first: runs of created records are soft-deleted a
+    run at a time, updated records restored one by one in between, so the order of the row
+    path's undo is kept."""
+    undone, run = 0, []
+    for change in chunk:
+        if change.action == "created":
+            run.append(change)
+            continue
+        if run:
+            undone += bulk.undo_created(db, imp.id, run, actor.id)
+            run = []
+        undone += undo(db, change, actor, region)
+    if run:
+        undone += bulk.undo_created(db, imp.id, run, actor.id)
+    return undone
 
 
 def error_rows(db: Session, imp: DataImport) -> Iterator[str]:
