@@ -3,6 +3,11 @@
 ``CustomerRfm``: one row per customer with a counted order, recomputed as a whole by the
 ``analytics.refresh_rfm`` job in one INSERT ... SELECT, so a page reading segments never
 aggregates orders itself.
+
+Two covering indexes on other domains' tables serve the dashboard's range scans (on
+PostgreSQL from the index alone): interactions by time with owner, channel and direction
+(activity block: 381 -> 41 ms for a month of 1,000,000 interactions, bench/README.md), orders
+by currency and time with their customer, total, status and owner (order and retention blocks).
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from amity.activities.models import Interaction
+from amity.commerce.models import Order
 from amity.core.db import Base, Fixed
 
 RFM_SEGMENTS = ("champions", "loyal", "potential_loyalists", "new_customers", "promising",
@@ -36,3 +44,14 @@ class CustomerRfm(Base):
     m_score: Mapped[int] = mapped_column(Integer)
     segment: Mapped[str] = mapped_column(String(30))
     computed_at: Mapped[datetime] = mapped_column()
+
+
+_orders: Any = Order.__table__
+_interactions: Any = Interaction.__table__
+ANALYTICS_INDEXES = (
+    Index("ix_orders_analytics", _orders.c.currency, _orders.c.ordered_at,
+          postgresql_include=["contact_id", "total", "status", "owner_id", "deleted_at"]),
+    Index("ix_interactions_analytics", _interactions.c.occurred_at, _interactions.c.owner_id,
+          _interactions.c.channel, _interactions.c.direction,
+          postgresql_include=["deleted_at"]),
+)

@@ -1,4 +1,5 @@
-"""Analytics roll-ups: each customer's RFM scores and segment (analytics_rfm).
+"""Analytics roll-ups: each customer's RFM scores and segment (analytics_rfm); covering indexes
+for the dashboard's range scans over orders and interactions.
 
 Revision ID: 0019
 Revises: 0018
@@ -33,8 +34,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('contact_id', name=op.f('pk_analytics_rfm'))
     )
     op.create_index('ix_analytics_rfm_segment', 'analytics_rfm', ['segment', 'monetary'], unique=False)
+    op.create_index('ix_orders_analytics', 'orders', ['currency', 'ordered_at'], unique=False, postgresql_include=['contact_id', 'total', 'status', 'owner_id', 'deleted_at'])
+    op.create_index('ix_interactions_analytics', 'interactions', ['occurred_at', 'owner_id', 'channel', 'direction'], unique=False, postgresql_include=['deleted_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_interactions_analytics', table_name='interactions')
+    op.drop_index('ix_orders_analytics', table_name='orders')
     op.drop_index('ix_analytics_rfm_segment', table_name='analytics_rfm')
     op.drop_table('analytics_rfm')
