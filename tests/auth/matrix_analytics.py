@@ -12,6 +12,7 @@ ANALYTICS: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/analytics/repeat-purchases"): Op("reports.view", 200),
     ("GET", "/api/v1/analytics/rfm"): Op("reports.view", 200),
     ("GET", "/api/v1/analytics/leaderboard"): Op("reports.view", 200),
+    ("GET", "/api/v1/analytics/attribution"): Op("reports.view", 200),
     # about one contact: whoever may see the contact
     ("GET", "/api/v1/analytics/contacts/{contact_id}/relationship-value"): Op(
         "contacts.view", 200, record=True),

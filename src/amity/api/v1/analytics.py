@@ -10,7 +10,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from amity.analytics import cohorts, kpis, leaderboards, periods, relationship, rfm, sales
+from amity.analytics import (
+    attribution,
+    cohorts,
+    kpis,
+    leaderboards,
+    periods,
+    relationship,
+    rfm,
+    sales,
+)
 from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, CurrentUser, DbSession
 from amity.api.v1.jobs import JobRead
@@ -153,3 +162,20 @@ def get_relationship_value(
         db, contact_id, periods.last_year(end, start, tz),
         currency=currency or settings.default_currency, feedback_value=feedback_value,
         advocacy_value=advocacy_value)
+
+
+@router.get("/attribution", response_model=attribution.Attribution,
+            summary="First-touch, last-touch and linear attribution of customers' early revenue")
+def get_attribution(db: DbSession, user: CurrentUser, settings: AppSettings,
+                    start: From = None, end: To = None, tz: Tz = "UTC",
+                    currency: Currency = None, by: attribution.By = "source",
+                    value_days: Annotated[int, Query(ge=1, le=3660)] = 180,
+                    team: uuid.UUID | None = None,
+                    owner: uuid.UUID | None = None) -> attribution.Attribution:
+    """Customers whose first counted order is in the period (default: the 365 days to today);
+    value: their revenue in the `value_days` after it; touches: the contact's source and their
+    deals' sources (or campaigns) before that first order."""
+    owners = owners_for(db, user, team_id=team, owner_id=owner)
+    return attribution.attribution(db, periods.last_year(end, start, tz),
+                                   currency=currency or settings.default_currency, by=by,
+                                   value_days=value_days, owners=owners)
