@@ -55,6 +55,9 @@ def test_cohort_heat_map_and_repeat_table(signed_in: TestClient, database: Datab
             'title="1 of 1">100.0%</td>') in text
     assert '<td class="heat-6" title="2 of 3">66.7%</td>' in text
     assert '<th scope="row">Tea</th><td>2</td><td>100.0%</td><td>50.0%</td>' in text
+    # sources (no touches in dataset.py): C, A, B, D's first 180 days, 485.00 in all
+    assert ('<th scope="row">(none)</th><td>4</td><td>485.00</td><td>485.00</td>'
+            '<td>485.00</td>') in text
 
 
 def test_segments_page_before_and_after_a_refresh(signed_in: TestClient,

@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from amity.analytics import cohorts, kpis, leaderboards, periods, relationship, rfm
+from amity.analytics import (
+    attribution,
+    cohorts,
+    kpis,
+    leaderboards,
+    periods,
+    relationship,
+    rfm,
+)
 from amity.analytics.scope import choices, owners_for
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.access import Permission, access_record, scope_for
@@ -121,11 +129,14 @@ def cohorts_page(request: Request, db: DbSession, user: WebUser, settings: AppSe
                                  currency=code, owners=owners)
     repeat = cohorts.repeat_by_category(db, lo=periods.instant(first, period.tz),
                                         hi=period.hi, currency=code, owners=owners)
+    sources = attribution.attribution(db, periods.Period(first, period.end, period.tz),
+                                      currency=code, owners=owners)
     width = max((len(r.rates) for r in table.rows), default=0)
     form = {"from": first.isoformat(), "to": period.end.isoformat(), "tz": tz_name,
             "currency": code}
     return render(request, "analytics/cohorts.html", {
-        "table": table, "repeat": repeat, "width": width, "heat": heat, "form": form,
+        "table": table, "repeat": repeat, "sources": sources, "width": width, "heat": heat,
+        "form": form,
         "pct": lambda v: shown(v, "ratio")})
 
 
