@@ -210,3 +210,22 @@ def test_merge_is_idempotent_with_a_key(client: TestClient, database: Database) 
     assert first.json()["id"] == again.json()["id"]
     with database.transaction(write=False) as s:
         assert len(s.scalars(select(Merge)).all()) == 1
+
+
+def test_erasing_a_merged_person_deletes_the_merge_copies(client: TestClient,
+                                                          database: Database) -> None:
+    owner = _admin(database)
+    a, b = make_records(database, owner), make_records(database, owner)
+    with database.transaction() as s:
+        s.add(DuplicateSuggestion(entity="contact", a_id=min(a["contact_id"], b["contact_id"]),
+                                  b_id=max(a["contact_id"], b["contact_id"]), score=70.0,
+                                  reasons=[], status="dismissed"))
+    r = client.post("/api/v1/contacts/merge", json={
+        "survivor_id": str(a["contact_id"]), "loser_ids": [str(b["contact_id"])]})
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/v1/contacts/{a['contact_id']}/erase",
+                    json={"confirm": str(a["contact_id"])})
+    assert r.status_code == 200, r.text
+    with database.transaction(write=False) as s:
+        assert s.scalars(select(Merge)).all() == []
+        assert s.scalars(select(DuplicateSuggestion)).all() == []

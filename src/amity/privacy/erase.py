@@ -32,6 +32,7 @@ from amity.core.clock import now
 from amity.core.errors import ValidationFailed
 from amity.core.events import DomainEvent, EventRecord, publish
 from amity.core.idempotency import IdempotencyRecord
+from amity.dedupe.privacy import erase_dedupe
 from amity.notes.models import Note
 from amity.tickets.privacy import erase_tickets
 
@@ -101,6 +102,7 @@ def erase_contact(db: Session, *, contact: Contact, confirm: str,
     activity_ids = erase_activities(db, contact_id=contact.id)
     ticket_ids = erase_tickets(db, contact_id=contact.id)
     erase_commerce(db, contact_id=contact.id, names=[] if already else names)
+    erase_dedupe(db, contact_id=contact.id)
     entries = list(db.scalars(select(AuditEntry).where(
         or_((AuditEntry.entity_type == "contact") & (AuditEntry.entity_id == contact.id),
             (AuditEntry.entity_type == "note") & AuditEntry.entity_id.in_(note_ids),
