@@ -23,9 +23,10 @@ from amity.dataio.models import DataImport, ImportChange, ImportRowError
 from amity.jobs import dataio as jobs
 from amity.jobs.worker import run_until_idle
 from tests.dataio.conftest import run_import, upload
-from tests.factories import make_company, make_contact
+from tests.factories import define_field, make_company, make_contact
 
-HEAD = "First Name,Last Name,E-mail Address,Mobile Phone,Company,Job Title,Country,Birthday,Tags"
+HEAD = ("First Name,Last Name,E-mail Address,Mobile Phone,Company,Job Title,Country,Birthday,"
+        "Tags,Notes,Tier")
 ROWS = [
     "ada,LOVELACE,Ada@Example.com,(415) 555-0101,Engines Ltd,Countess,UK,12/10/1815,vip; math",
     "GRACE,hopper,grace@navy.example,415-555-0102,Navy,Admiral,USA,12/9/1906,vip",
@@ -42,10 +43,14 @@ ROWS = [
       for i in range(1, 21)],
     "P3,Again,p3@example0.com,,,Boss,,,late",  # same email as an earlier chunk's row
 ]
-FILE = (HEAD + "\r\n" + "\r\n".join(ROWS) + "\r\n").encode()
+EXTRA = {1: ',"Met at\r\nthe ""conference""\tand \\N",gold', 2: ",,silver"}
+LINES = [row + EXTRA.get(i, ",,") for i, row in enumerate(ROWS, start=1)]
+LINES.append("Tina,Tier,tina@x.example,,,,,,,,bronze")  # not a tier: refused by the service
+FILE = (HEAD + "\r\n" + "\r\n".join(LINES) + "\r\n").encode()
 
 
 def _seed(client: TestClient) -> dict[str, Any]:
+    define_field(client, key="tier", type="select", options=["gold", "silver"])
     make_company(client, name="Burger Co", domain="burger.example")
     return make_contact(client, first_name="Ron", last_name="Old",
                         emails=[{"email": "ron@burger.example"}], tags=["keep"])
@@ -61,6 +66,7 @@ def _state(database: Database, imp_id: str) -> dict[str, Any]:
               [(p.e164, p.label, p.is_primary, p.position) for p in c.phones],
               sorted(t.name for t in c.tags), c.addresses, c.social_profiles,
               c.birthday, c.lifecycle_stage, c.custom_fields, c.sort_name, c.search_text,
+              c.personal_notes,
               c.owner_id, c.do_not_contact)
              for c in s.scalars(select(Contact).where(Contact.deleted_at.is_(None)))),
             key=repr)
@@ -112,13 +118,15 @@ def test_bulk_path_gives_exactly_the_row_paths_results(
                                           options={"bulk": True})["id"])
     assert by_bulk == by_row
     # the exact expected outcome, not only the same one
-    assert by_bulk["totals"] == ("done", 32, 25, 3, 1, 3)
-    assert [e[0] for e in by_bulk["errors"]] == [4, 10, 11]
+    assert by_bulk["totals"] == ("done", 33, 25, 3, 1, 4)
+    assert [e[0] for e in by_bulk["errors"]] == [4, 10, 11, 33]
     people = {p[5][0][0] if p[5] else p[6][0][0]: p for p in by_bulk["people"]}
     ada = people["ada@example.com"]
     assert ada[:5] == ("Ada", "Lovelace", "Countess", "Engines Ltd", "example.com")
     assert [p[0] for p in ada[6]] == ["+14155550101", "+14155550103"]
     assert ada[7] == ["math", "poet", "vip"]
+    assert (ada[12], ada[15]) == ({"tier": "gold"}, 'Met at\r\nthe "conference"\tand \\N')
+    assert people["grace@navy.example"][12] == {"tier": "silver"}
     assert ada[8] == [{"label": None, "street": None, "city": None, "region": None,
                        "postal_code": None, "country": "GB"}]
     ron = people["ron@burger.example"]
@@ -191,12 +199,12 @@ def test_bulk_run_resumes_after_a_crash_between_chunks(
     with database.transaction() as s:
         jobs.run_import(s, settings, uuid.UUID(imp["id"]))
     state = client.get(f"/api/v1/imports/{imp['id']}").json()
-    # no Ron existed before this import: row 6 creates him
+    # no Ron and no tier field before this import: rows 6 and 33 create contacts
     assert (state["status"], state["position"], state["created_count"],
-            state["updated_count"], state["error_count"]) == ("done", 32, 26, 2, 3)
+            state["updated_count"], state["error_count"]) == ("done", 33, 27, 2, 3)
     with database.transaction(write=False) as s:
         emails = [e.email for c in s.scalars(select(Contact)) for e in c.emails]
-        assert len(emails) == len(set(emails)) == 25
+        assert len(emails) == len(set(emails)) == 26
 
 
 def test_bulk_option_is_checked(client: TestClient) -> None:
