@@ -112,6 +112,12 @@ def _weigh(sim: float, lo: float, hi: float) -> float:
     return 2.0 * (sim - lo) / (hi - lo) - 1.0
 
 
+def _house(street: str) -> str:
+    """The house number a street address starts with ("12 main street" -> "12")."""
+    first = street.split(" ", 1)[0]
+    return first if first.isdigit() else ""
+
+
 def _pct(sim: float) -> str:
     return f"{round(sim * 100)}%"
 
@@ -151,6 +157,8 @@ def compare(x: Candidate, y: Candidate, *, kind: str = "contact") -> tuple[float
     if x.street and y.street:
         # not token_set_ratio: "12 Main Street" and "45 Main Street" are different places
         sim = fuzz.token_sort_ratio(x.street, y.street) / 100
+        if _house(x.street) and _house(y.street) and _house(x.street) != _house(y.street):
+            sim = min(sim, 0.6)  # another house number in the same street: not the same place
         evidence += 1.5 * _weigh(sim, 0.6, 0.92)
         if sim >= 0.85:
             reasons.append("same street" if sim == 1 else f"street {_pct(sim)} similar")
