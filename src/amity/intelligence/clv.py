@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
 WEEKS_PER_MONTH = 52.1775 / 12
@@ -71,11 +71,36 @@ def bgnbd_log_likelihood(params: Array, x: Array, t_x: Array, T: Array) -> Array
     return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
 
+def bgnbd_gradient(params: Array, x: Array, t_x: Array, T: Array,
+                   w: Array) -> tuple[float, Array]:
+    """The weighted total log-likelihood and its gradient with respect to the logarithms of
+    ``(r, alpha, a, b)`` (analytic: one evaluation per optimiser step instead of five)."""
+    r, alpha, a, b = params
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
+                      - (r + x) * np.log(alpha + t_x), -np.inf)
+    tail = np.logaddexp(a3, a4)
+    w3, w4 = np.exp(a3 - tail), np.exp(a4 - tail)  # shares of the two terms (sum to 1)
+    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
+          + tail)
+    d_r = (digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T)
+           - w4 * np.log(alpha + t_x))
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+    d_b = (digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+           - np.where(x > 0, w4 / np.maximum(b + x - 1, 1e-300), 0.0))
+    grad = np.array([np.dot(w, d_r) * r, np.dot(w, d_alpha) * alpha, np.dot(w, d_a) * a,
+                     np.dot(w, d_b) * b])
+    return float(np.dot(w, ll)), grad
+
+
 def _minimise(objective: Any, start: Array, what: str) -> Array:
-    # parameters are optimised on the log scale: they must stay positive
-    res = minimize(objective, np.log(start), method="L-BFGS-B",
+    """``objective(log params) -> (value, gradient)``; positive parameters are optimised on
+    the log scale."""
+    res = minimize(objective, np.log(start), method="L-BFGS-B", jac=True,
                    bounds=[(-12.0, 12.0)] * len(start),
-                   options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
+                   options={"maxiter": 3000, "ftol": 1e-15, "gtol": 1e-10})
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
         raise FitError(f"{what}: the likelihood could not be maximised ({res.message})")
     return np.asarray(np.exp(res.x), dtype=np.float64)
@@ -89,8 +114,9 @@ def fit_bgnbd(x: Any, t_x: Any, T: Any, weights: Any = None) -> BgNbd:
     if n == 0 or np.any(ta > Ta + 1e-9) or np.any(xa < 0):
         raise FitError("BG/NBD: needs customers with 0 <= recency <= age")
 
-    def objective(logp: Array) -> float:
-        return -float(np.dot(w, bgnbd_log_likelihood(np.exp(logp), xa, ta, Ta))) / n
+    def objective(logp: Array) -> tuple[float, Array]:
+        value, grad = bgnbd_gradient(np.exp(logp), xa, ta, Ta, w)
+        return -value / n, -grad / n
 
     r, alpha, a, b = _minimise(objective, np.array([1.0, max(float(Ta.mean()), 1.0), 1.0, 1.0]),
                                "BG/NBD")
@@ -131,6 +157,18 @@ def gg_log_likelihood(params: Array, x: Array, m_x: Array) -> Array:
                       - (px + q) * np.log(g + m_x * x), dtype=np.float64)
 
 
+def gg_gradient(params: Array, x: Array, m_x: Array) -> tuple[float, Array]:
+    """Total log-likelihood and its gradient with respect to log ``(p, q, gamma)``."""
+    p, q, g = params
+    px = p * x
+    common = digamma(px + q) - np.log(g + m_x * x)
+    d_p = x * (common - digamma(px) + np.log(m_x) + np.log(x))
+    d_q = common - digamma(q) + np.log(g)
+    d_g = q / g - (px + q) / (g + m_x * x)
+    grad = np.array([d_p.sum() * p, d_q.sum() * q, d_g.sum() * g])
+    return float(gg_log_likelihood(params, x, m_x).sum()), grad
+
+
 def fit_gamma_gamma(x: Any, m_x: Any) -> GammaGamma:
     """Maximum-likelihood Gamma-Gamma on customers with ``x > 0`` purchases of mean ``m_x > 0``."""
     xa, ma = _arrays(x, m_x)
@@ -139,8 +177,9 @@ def fit_gamma_gamma(x: Any, m_x: Any) -> GammaGamma:
     if xa.size < 3:
         raise FitError("Gamma-Gamma: needs at least 3 customers with repeat purchases")
 
-    def objective(logp: Array) -> float:
-        return -float(gg_log_likelihood(np.exp(logp), xa, ma).mean())
+    def objective(logp: Array) -> tuple[float, Array]:
+        value, grad = gg_gradient(np.exp(logp), xa, ma)
+        return -value / xa.size, -grad / xa.size
 
     p, q, g = _minimise(objective, np.array([1.0, 1.0, max(float(ma.mean()), 1.0)]),
                         "Gamma-Gamma")

@@ -94,7 +94,7 @@ def refresh(db: Session, *, currency: str, base: str | None,
     at = at or now()
     loaded = load_history(db, currency=currency, base=base, at=at)
     h, day = loaded.history, day_number(at)
-    clv_fit, bg, gg = pipeline.fit_clv(h, day)
+    clv_fit, bg, gg = pipeline.fit_clv(h, day, opts.seed)
     churn_fit, model = pipeline.fit_churn(h, day, opts)
     clv_row = record_fit(db, clv_fit, at=at)
     churn_row = record_fit(db, churn_fit, at=at)
