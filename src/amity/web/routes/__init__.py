@@ -29,6 +29,7 @@ from amity.web.routes import (
     settings_email,
     settings_fields,
     settings_pipelines,
+    settings_tags,
     survey,
     task_pages,
     ticket_page,
@@ -49,6 +50,7 @@ router.include_router(settings.router)
 router.include_router(settings_pipelines.router)
 router.include_router(settings_fields.router)
 router.include_router(settings_email.router)
+router.include_router(settings_tags.router)
 router.include_router(mailboxes.router)
 router.include_router(privacy.router)
 router.include_router(audit.router)
