@@ -15,9 +15,10 @@ router = APIRouter(prefix="/search", tags=["search"])
 
 @router.get("", response_model=SearchResults)
 def search(db: DbSession, user: CurrentUser,
-           q: Annotated[str, Query(min_length=1, max_length=200,
+           q: Annotated[str, Query(max_length=200,
                                    description="Words, a name (typos tolerated for people), "
-                                               "an email, a phone or a ticket number")],
+                                               "an email, a phone or a ticket number; "
+                                               "empty finds nothing")] = "",
            group: Annotated[Literal["contacts", "companies", "deals", "tickets"] | None,
                             Query(description="Only this group")] = None,
            limit: Annotated[int, Query(ge=1, le=50, description="Hits per group")] = 5,

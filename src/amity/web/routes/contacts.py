@@ -1,12 +1,13 @@
-"""Contact pages: the list with live search, the new-contact form, the contact page and notes."""
+"""Contact pages: the new-contact form, the contact page and notes (the list: contact_list)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -23,21 +24,34 @@ from amity.auth.access import (
     scoped,
 )
 from amity.auth.models import User
-from amity.contacts import queries, service
+from amity.contacts import service
 from amity.contacts.models import LIFECYCLE_STAGES, Contact
 from amity.contacts.schemas import TimelineItem
 from amity.contacts.view360 import contact_360
+from amity.core.audit import history_of
 from amity.core.errors import DomainError
+from amity.core.schemas import Output
 from amity.notes import service as notes
 from amity.notes.schemas import NoteCreate
 from amity.web import forms
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
+from amity.web.routes import contact_bulk, contact_list
 from amity.web.templating import is_htmx, render
 
 router = APIRouter(route_class=WebRoute)
+router.include_router(contact_list.router)  # the list and saved views
+router.include_router(contact_bulk.router)  # bulk actions on the list
 
 TIMELINE_LIMIT = 20
+
+
+class HistoryEntry(Output):
+    id: uuid.UUID
+    at: datetime
+    actor_id: uuid.UUID | None
+    action: str
+    changes: dict[str, Any]
 EMPTY_NOTE = "Write something before adding the note."
 
 
@@ -52,26 +66,6 @@ def _people(db: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Use
 @router.get("/")
 def home() -> Response:
     return RedirectResponse("/contacts", status_code=303)
-
-
-@router.get("/contacts")
-def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
-                 q: Annotated[str, Query(max_length=200)] = "",
-                 cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
-    base = scoped(db, select(Contact), user, Contact, Permission.CONTACTS_VIEW)
-    size = settings.page_size_default
-    filters = queries.ContactFilters()
-    if q.strip():
-        items = queries.search_contacts(db, base, q=q, filters=filters, limit=size)
-        next_cursor = None
-    else:
-        page = queries.list_contacts(db, base, filters=filters, sort="name", cursor=cursor,
-                                     limit=size)
-        items, next_cursor = page.items, page.next_cursor
-    ctx = {"contacts": items, "next_cursor": next_cursor, "q": q, "searched": bool(q.strip()),
-           "more": cursor is not None}
-    return render(request, "contacts/_rows.html" if is_htmx(request) else "contacts/list.html",
-                  ctx)
 
 
 def _new_form(request: Request, user: User, form: forms.ContactForm, errors: forms.FormErrors,
@@ -152,3 +146,21 @@ def add_contact_note(request: Request, contact_id: uuid.UUID, db: DbSession, use
                         author_id=note.author_id)
     return render(request, "contacts/_timeline_item.html",
                   {"item": item, "people": {user.id: user}, "new": True})
+
+
+HISTORY_LIMIT = 100
+
+
+@router.get("/contacts/{contact_id}/history")
+def contact_history(request: Request, contact_id: uuid.UUID, db: DbSession,
+                    user: WebUser) -> Response:
+    """The contact's audit trail, newest first (sensitive values masked for this reader)."""
+    contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_VIEW,
+                            entity="contact")
+    entries = fields.redact_history(db, user, "contact", [
+        HistoryEntry.model_validate(e) for e in history_of(
+            db, entity_type="contact", entity_id=contact.id, limit=HISTORY_LIMIT)])
+    ctx = {"entries": entries, "people": _people(db, [e.actor_id for e in entries]),
+           "c": contact, "limit": HISTORY_LIMIT}
+    return render(request, "contacts/_history.html" if is_htmx(request)
+                  else "contacts/history.html", ctx)

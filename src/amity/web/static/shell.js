@@ -87,6 +87,15 @@
     else if (key === "?" && help && typeof help.showModal === "function") { event.preventDefault(); help.showModal(); }
   });
 
+  // ---- forms that act on the list as shown: filters change it without a page load, and the
+  // address bar holds its query (the server sends it as HX-Push-Url), so send that one.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("carries-query")) return;
+    var field = form.querySelector("input[name=query]");
+    if (field) field.value = window.location.search.replace(/^\?/, "");
+  }, true);
+
   // ---- theme toggle: system -> light -> dark -> system ----------------------------------
   var toggle = document.getElementById("theme-toggle");
   var LABEL = {system: "system", light: "light", dark: "dark"};
