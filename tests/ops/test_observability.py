@@ -98,7 +98,9 @@ def test_metrics_count_latency_by_route_template_not_raw_path(client: TestClient
     for _ in range(3):
         assert client.get(f"/api/v1/contacts/{contact['id']}").status_code == 200
     client.get("/no/such/page/123")
+    client.request("BREW", "/healthz")
     body = client.get("/metrics").text
+    assert 'method="BREW"' not in body and 'method="OTHER"' in body
     assert _sample("amity_http_request_duration_seconds_count", method="GET",
                    route=ROUTE) == before + 3
     assert _sample("amity_http_requests_total", method="GET", route=ROUTE,

@@ -25,6 +25,8 @@ log = logging.getLogger("amity.request")
 HEADER = b"x-request-id"
 _SANE = re.compile(rb"^[A-Za-z0-9._:/+=-]{1,128}$")
 UNMATCHED = "<unmatched>"  # 404s for unknown paths share one series
+# Any token is a valid HTTP method: made-up ones share one series too.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def incoming_request_id(scope: Scope) -> str | None:
@@ -81,7 +83,8 @@ class RequestObservability:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = perf_counter() - started
-            route, method = route_template(scope), scope["method"]
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
             metrics.LATENCY.labels(method, route).observe(elapsed)
             metrics.REQUESTS.labels(method, route, str(status)).inc()
             if log.isEnabledFor(logging.INFO):
