@@ -238,3 +238,22 @@ def test_email_shortcut_gives_the_full_validations_answer() -> None:
             got = None
         assert got == expected, case
     assert email(" mailto:Ada@Example.COM ") == "ada@example.com"
+
+
+def test_bulk_all_or_nothing_leaves_nothing(client: TestClient, database: Database,
+                                            settings: Settings) -> None:
+    _seed(client)
+    before = _state_people(database)
+    imp = upload(client, "people.csv", FILE)
+    done = run_import(client, database, settings, imp["id"],
+                      options={"bulk": True, "all_or_nothing": True})
+    assert (done["status"], done["created_count"], done["error_count"]) == ("failed", 0, 4)
+    assert _state_people(database) == before
+    with database.transaction(write=False) as s:
+        assert s.scalars(select(Company.name).where(Company.deleted_at.is_(None))).all() == [
+            "Burger Co"]
+    clean = (HEAD + "\r\n" + LINES[0] + "\r\n" + LINES[1] + "\r\n").encode()
+    ok = upload(client, "clean.csv", clean)
+    done = run_import(client, database, settings, ok["id"],
+                      options={"bulk": True, "all_or_nothing": True})
+    assert (done["status"], done["created_count"], done["error_count"]) == ("done", 2, 0)
