@@ -20,7 +20,7 @@ from amity.core.clock import now
 from amity.core.db import Base, JSONType
 from amity.core.mixins import UUIDPk
 
-MODEL_KINDS = ("clv", "churn", "deal_win", "contact_time")
+MODEL_KINDS = ("clv", "churn")
 FIT_STATUSES = ("fitted", "insufficient", "failed")
 
 
@@ -70,13 +70,3 @@ class CustomerPrediction(Base):
     contact_hour_basis: Mapped[str | None] = mapped_column(String(12))  # own / population
     computed_at: Mapped[datetime] = mapped_column(default=now)
 
-
-class DealPrediction(Base):
-    __tablename__ = "deal_predictions"
-
-    deal_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
-    win_probability: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[Any]] = mapped_column(JSONType, default=list)
-    model: Mapped[str] = mapped_column(String(40))
-    computed_at: Mapped[datetime] = mapped_column(default=now)

@@ -14,7 +14,7 @@ from amity.core.schemas import Output
 
 class FitRead(Output):
     id: uuid.UUID
-    kind: str = Field(description="clv, churn, deal_win or contact_time")
+    kind: str = Field(description="clv or churn")
     version: int
     label: str = Field(description="kind-version, as named by the predictions it made")
     status: str = Field(description="fitted, insufficient (too little history: see message) "

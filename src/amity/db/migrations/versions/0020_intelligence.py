@@ -59,19 +59,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_customer_predictions_risk', 'customer_predictions', ['churn_risk'], unique=False)
     op.create_index('ix_customer_predictions_clv', 'customer_predictions', ['clv'], unique=False)
-    op.create_table('deal_predictions',
-    sa.Column('deal_id', sa.Uuid(), nullable=False),
-    sa.Column('win_probability', sa.Float(), nullable=False),
-    sa.Column('reasons', JSON, nullable=False),
-    sa.Column('model', sa.String(length=40), nullable=False),
-    sa.Column('computed_at', UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['deal_id'], ['deals.id'], name=op.f('fk_deal_predictions_deal_id_deals'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('deal_id', name=op.f('pk_deal_predictions'))
-    )
 
 
 def downgrade() -> None:
-    op.drop_table('deal_predictions')
     op.drop_index('ix_customer_predictions_clv', table_name='customer_predictions')
     op.drop_index('ix_customer_predictions_risk', table_name='customer_predictions')
     op.drop_table('customer_predictions')
