@@ -81,3 +81,27 @@ def test_a_rep_cannot_refresh_everyones_scores(app: Any, database: Database) -> 
     with rep:
         assert rep.post("/api/v1/analytics/rfm/refresh").status_code == 403
         assert rep.get("/api/v1/analytics/rfm").json()["customers"] == 0
+
+
+def test_automation_condition_on_the_rfm_segment(database: Database) -> None:
+    """Workflow conditions can select contacts by segment (B and C are hibernating)."""
+    from amity.automation.conditions import group_sql
+    from amity.automation.definition import ConditionGroup
+    from amity.contacts.models import Contact
+    build(database)
+    with database.transaction() as s:
+        rfm.refresh(s, at=t("2026-02-01 05:00"), currency="USD")
+
+    def matching(rule: dict[str, Any]) -> set[str]:
+        group = ConditionGroup.model_validate({"rules": [rule]})
+        with database.transaction(write=False) as s:
+            return set(s.scalars(select(Contact.first_name).where(group_sql(group))))
+
+    assert matching({"type": "rfm_segment", "segments": ["hibernating"]}) == {"B", "C"}
+    assert matching({"type": "rfm_segment", "segments": ["hibernating", "about_to_sleep"],
+                     "op": "not_in"}) == {"D", "E"}  # E has no USD order: no segment
+    import pydantic
+    import pytest
+    with pytest.raises(pydantic.ValidationError):
+        ConditionGroup.model_validate({"rules": [{"type": "rfm_segment",
+                                                  "segments": ["vip"]}]})

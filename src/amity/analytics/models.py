@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,8 +24,9 @@ from amity.activities.models import Interaction
 from amity.commerce.models import Order
 from amity.core.db import Base, Fixed
 
-RFM_SEGMENTS = ("champions", "loyal", "potential_loyalists", "new_customers", "promising",
-                "need_attention", "about_to_sleep", "cannot_lose", "at_risk", "hibernating")
+RfmSegment = Literal["champions", "loyal", "potential_loyalists", "new_customers", "promising",
+                     "need_attention", "about_to_sleep", "cannot_lose", "at_risk", "hibernating"]
+RFM_SEGMENTS: tuple[str, ...] = get_args(RfmSegment)
 
 
 class CustomerRfm(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from amity.activities.models import InteractionParticipant
 from amity.activities.outreach_models import WebEvent
+from amity.analytics.models import CustomerRfm
 from amity.automation.definition import (
     Condition,
     ConditionGroup,
@@ -22,6 +23,7 @@ from amity.automation.definition import (
     FieldCondition,
     OpenDealCondition,
     OwnerCondition,
+    RfmSegmentCondition,
     StageCondition,
     TagCondition,
 )
@@ -138,6 +140,12 @@ def _open_deal(c: OpenDealCondition) -> ColumnElement[bool]:
     return has if c.exists else not_(has)
 
 
+def _rfm(c: RfmSegmentCondition) -> ColumnElement[bool]:
+    has = exists(select(CustomerRfm.contact_id).where(CustomerRfm.contact_id == Contact.id,
+                                                      CustomerRfm.segment.in_(c.segments)))
+    return has if c.op == "in" else not_(has)
+
+
 def condition_sql(c: Condition, at: datetime) -> ColumnElement[bool]:
     if isinstance(c, FieldCondition):
         return _field(c)
@@ -149,6 +157,8 @@ def condition_sql(c: Condition, at: datetime) -> ColumnElement[bool]:
         return _owner(c)
     if isinstance(c, EventCountCondition):
         return _count(c, at)
+    if isinstance(c, RfmSegmentCondition):
+        return _rfm(c)
     return _open_deal(c)
 
 

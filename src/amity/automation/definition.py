@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from amity.analytics.models import RfmSegment
 from amity.core.schemas import TimeZoneName
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -160,8 +161,18 @@ class OpenDealCondition(Strict):
     exists: bool = True
 
 
+class RfmSegmentCondition(Strict):
+    """The contact's RFM segment in the analytics roll-up (refreshed nightly); a contact
+    without a counted order has none, so ``not_in`` matches them."""
+
+    type: Literal["rfm_segment"]
+    op: Literal["in", "not_in"] = "in"
+    segments: list[RfmSegment] = Field(min_length=1, max_length=10)
+
+
 Condition = Annotated[FieldCondition | TagCondition | StageCondition | OwnerCondition
-                      | EventCountCondition | OpenDealCondition, Field(discriminator="type")]
+                      | EventCountCondition | OpenDealCondition | RfmSegmentCondition,
+                      Field(discriminator="type")]
 
 
 class ConditionGroup(Strict):
