@@ -225,6 +225,11 @@ def _web_host_cut_off_loses_only_requests_in_flight_and_no_data(lab: dict[str, A
         assert time.monotonic() < deadline, "the worker host ran no job"
         time.sleep(1)
     traffic.client.close()
+    # web2's metrics (gunicorn, multi-process mode) counted the creates it served.
+    body = httpx.get(f"http://{lab['ips']['web2']}:8000/metrics", timeout=10).text
+    served = [line for line in body.splitlines() if line.startswith(
+        'amity_http_requests_total{method="POST",route="/api/v1/contacts",status="201"}')]
+    assert served and float(served[0].rsplit(" ", 1)[1]) >= after_cut, served
 
 
 def _postgresql_restart_turns_readiness_red_then_green_without_restarting(
