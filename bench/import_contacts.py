@@ -124,8 +124,11 @@ def main() -> None:
     bad = write_csv(src, args.rows)
     print(f"file: {args.rows:,} rows, {src.stat().st_size / 1e6:.1f} MB, written in "
           f"{time.perf_counter() - t0:.1f} s")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss_before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     elapsed, counts = _import(database, store, src, bulk, args.batch)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     with database.transaction(write=False) as s:
         stored = s.scalar(select(func.count()).select_from(Contact))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -133,7 +136,9 @@ def main() -> None:
     print(f"bulk: {args.bulk}  row-path batch: {args.batch}")
     print(f"created {counts[0]:,}, updated {counts[1]:,}, skipped {counts[2]:,}, errors "
           f"{counts[3]:,} (expected {bad:,}), status {counts[4]}; contacts stored: {stored:,}")
-    print(f"time: {elapsed:.1f} s  ->  {args.rows / elapsed:,.0f} rows/s")
+    print(f"time: {elapsed:.1f} s  ->  {args.rows / elapsed:,.0f} rows/s; this process's CPU "
+          f"time {cpu:.1f} s ({args.rows / cpu:,.0f} rows per CPU second; the database "
+          "server's CPU is not included)")
     print(f"peak RSS: {peak / 1024:.0f} MB (before the run: {rss_before / 1024:.0f} MB)")
     matched = args.existing - seeded_bad
     if counts[3] != bad or counts[4] != "done" or (

@@ -20,6 +20,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Table, insert, select, update
@@ -45,6 +46,8 @@ from amity.dataio.rows import RowData, contact_row
 from amity.dataio.runner import Plan, Planner, carry_out
 
 CHUNK = 5000
+# company names and tags repeat from row to row: fold each distinct one once
+_fold = lru_cache(maxsize=65536)(fold)
 # From this many data rows a contact import takes the bulk path unless its options say
 # ``"bulk": false`` (or ``true`` to take it for any size).
 THRESHOLD = 5000
@@ -179,7 +182,7 @@ class BulkWriter:
 
     def _tags(self, plans: list[Plan]) -> None:
         names = [t for pl in plans for t in (pl.data.values.get("tags") or [])]
-        missing = [t for t in clean_tag_names(names) if fold(t) not in self.tag_ids]
+        missing = [t for t in clean_tag_names(names) if _fold(t) not in self.tag_ids]
         if missing:
             self.tag_ids.update((t.key, t.id) for t in get_or_create_tags(self.db, missing))
             self.db.flush()
@@ -194,8 +197,8 @@ class BulkWriter:
         wanted: dict[str, tuple[str, list[str], int]] = {}
         for pl in plans:
             name = pl.data.company_name
-            if name and fold(name) not in p.companies_by_name:
-                wanted.setdefault(fold(name), (name, pl.data.emails, pl.row_number))
+            if name and _fold(name) not in p.companies_by_name:
+                wanted.setdefault(_fold(name), (name, pl.data.emails, pl.row_number))
         if not wanted:
             return
         pairs: Any = select(Company.id, Company.sort_name)
@@ -246,7 +249,7 @@ class BulkWriter:
                                    "label": ph.label, "is_primary": ph.is_primary,
                                    "position": i})
             for name in clean_tag_names(list(data.tags or [])):
-                out.tags.append({"contact_id": cid, "tag_id": self.tag_ids[fold(name)]})
+                out.tags.append({"contact_id": cid, "tag_id": self.tag_ids[_fold(name)]})
             out.changes.append({"id": uuid.uuid4(), "import_id": self.imp.id,
                                 "row_number": pl.row_number, "entity_type": "contact",
                                 "record_id": cid, "action": "created", "previous": None})

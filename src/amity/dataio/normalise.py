@@ -36,6 +36,14 @@ SOCIAL_HOSTS = {"linkedin": "https://www.linkedin.com/in/", "twitter": "https://
                 "instagram": "https://www.instagram.com/", "github": "https://github.com/"}
 EXCEL_EPOCH = date(1899, 12, 30)
 _WS = re.compile(r"\s+")
+# compiled once: a large import calls these for every row
+_SERIAL = re.compile(r"\d{1,5}(\.0+)?")
+_NO_YEAR = re.compile(r"--\d{2}-?\d{2}")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+_HANDLE = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
+_LIST_SEP = re.compile(r"[,;|]|:::")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d %b %Y", "%d %B %Y",
                  "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y", "%d-%b-%y")
 
@@ -152,15 +160,15 @@ def parse_date(raw: str, *, day_first: bool) -> date:
     """ISO and common written dates, 'MM/DD/YYYY' or 'DD/MM/YYYY' (``day_first``), 'DD.MM.YYYY'
     and Excel serial numbers (days since 1899-12-30)."""
     text = clean_text(raw)
-    if re.fullmatch(r"\d{1,5}(\.0+)?", text):
+    if _SERIAL.fullmatch(text):
         serial = int(float(text))
         if 1 <= serial <= 80_000:
             return EXCEL_EPOCH + timedelta(days=serial)
-    if re.fullmatch(r"--\d{2}-?\d{2}", text):
+    if _NO_YEAR.fullmatch(text):
         raise ValueError(f"'{raw}' has no year")
-    if "T" in text and re.match(r"\d{4}-\d{2}-\d{2}T", text):
+    if "T" in text and _ISO_TIME.match(text):
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
+    m = _NUMERIC_DATE.fullmatch(text)
     if m:
         a, b, y = (int(x) for x in m.groups())
         if len(m.group(3)) == 2:
@@ -183,7 +191,7 @@ def parse_date(raw: str, *, day_first: bool) -> date:
 
 def url(raw: str) -> str:
     text = clean_text(raw)
-    if not re.match(r"^[a-z][a-z0-9+.\-]*://", text, re.IGNORECASE):
+    if not _SCHEME.match(text):
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or "." not in (parts.hostname or ""):
@@ -210,7 +218,7 @@ def social(network: str, raw: str) -> dict[str, str]:
         handle = urlsplit(link).path.strip("/").rsplit("/", 1)[-1].lstrip("@")
         return {"network": network, "handle": handle or text, "url": link}
     handle = text.lstrip("@")
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,100}", handle):
+    if not _HANDLE.fullmatch(handle):
         raise ValueError(f"'{raw}' is not a {network} handle")
     return {"network": network, "handle": handle, "url": base + handle if base else ""}
 
@@ -225,4 +233,4 @@ def boolean(raw: str) -> bool:
 
 
 def split_list(raw: str) -> list[str]:
-    return [p for p in (clean_text(x) for x in re.split(r"[,;|]|:::", raw)) if p]
+    return [p for p in (clean_text(x) for x in _LIST_SEP.split(raw)) if p]
