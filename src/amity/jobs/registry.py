@@ -39,7 +39,8 @@ HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.
                    "amity.jobs.webhooks",
                    "amity.jobs.mail",
                    "amity.jobs.scoring", "amity.jobs.sequences",
-                   "amity.jobs.analytics", "amity.jobs.intelligence")
+                   "amity.jobs.analytics", "amity.jobs.intelligence",
+                   "amity.jobs.dataquality")
 _KIND = re.compile(r"^[a-z][a-z0-9_.:-]{0,159}$")
 
 

@@ -71,6 +71,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("scoring.scan_web", "scoring.scan_web", every=timedelta(seconds=20)),
     Schedule("scoring.decay", "scoring.decay", every=timedelta(hours=1)),
     Schedule("sequences.run_due", "sequences.run_due", every=timedelta(minutes=1)),
+    # weekly slots start on the epoch's weekday: Thursdays 00:00 UTC
+    Schedule("dataquality.digest", "dataquality.digest", every=timedelta(days=7)),
     # duplicate contacts and companies over the whole database (also on demand)
     Schedule("dedupe.scan", "dedupe.scan", daily_at=time(3, 30)),
     # customers' RFM scores and segments (analytics_rfm), in the default currency

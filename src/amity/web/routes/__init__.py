@@ -9,6 +9,7 @@ from amity.web.routes import (
     automation,
     companies,
     contacts,
+    dataquality,
     deal_page,
     deals,
     duplicates,
@@ -75,5 +76,6 @@ router.include_router(companies.router)
 router.include_router(search.router)
 router.include_router(analytics.router)
 router.include_router(duplicates.router)
+router.include_router(dataquality.router)
 
 __all__ = ["router"]
