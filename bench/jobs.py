@@ -95,14 +95,17 @@ def wait_done(database: Any, kind: str, n: int, timeout: float = 300) -> None:
 def throughput(database: Any, url: str, processes: int, concurrency: int, n: int) -> float:
     from sqlalchemy import delete
 
+    # Only the benchmark's own rows: deleting every job (as this did) removed the scheduler's
+    # jobs under the running workers, whose "done" then found no row and was logged as "taken
+    # over by another worker" at start-up.
     with database.transaction() as s:
-        s.execute(delete(Job))
+        s.execute(delete(Job).where(Job.kind == "bench.noop"))
     procs = start_workers(url, processes, concurrency)
     try:
         enqueue_noops(database, 200, "warm-up")
         wait_done(database, "bench.noop", 200)
         with database.transaction() as s:
-            s.execute(delete(Job))
+            s.execute(delete(Job).where(Job.kind == "bench.noop"))
         committed = enqueue_noops(database, n, "run")
         wait_done(database, "bench.noop", n)
         with database.transaction(write=False) as s:
