@@ -101,6 +101,11 @@ def test_bad_input_is_a_problem(client: TestClient, database: Database) -> None:
     assert_problem(client.get(API, params={**JAN, "tz": "Mars/Olympus"}), 422, "tz")
     assert_problem(client.get(API, params={**JAN, "currency": "usd"}), 422)
     assert_problem(client.get(API, params={**JAN, "from": "2000-01-01"}), 422, "to")
+    # the previous period and the day after must exist: far dates are refused, not a 500
+    assert_problem(client.get(API, params={**JAN, "from": "9999-12-01", "to": "9999-12-31"}),
+                   422, "from")
+    assert_problem(client.get(API, params={**JAN, "from": "0001-01-01", "to": "0001-01-02"}),
+                   422, "from")
 
 
 def test_a_rep_sees_only_their_own_numbers(app: Any, client: TestClient,

@@ -17,6 +17,7 @@ from amity.core.clock import now
 from amity.core.errors import ValidationFailed
 
 MAX_DAYS = 3660  # ten years: bounds the month tables and the work of one request
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -41,6 +42,10 @@ class Period:
     def of(cls, start: date, end: date, tz_name: str) -> Period:
         if start > end:
             raise ValidationFailed("period.invalid", "'from' must not be after 'to'", "from")
+        for day, field in ((start, "from"), (end, "to")):
+            if not FIRST_DAY <= day <= LAST_DAY:  # keeps the previous period and +1 day valid
+                raise ValidationFailed("period.out_of_range",
+                                       f"Dates run from {FIRST_DAY} to {LAST_DAY}", field)
         if (end - start).days >= MAX_DAYS:
             raise ValidationFailed("period.too_long", f"A period is at most {MAX_DAYS} days",
                                    "to")
