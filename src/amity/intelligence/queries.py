@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact
 from amity.core.pagination import Page, Sort, keyset, page_of
 from amity.intelligence import contact_time
 from amity.intelligence.models import MODEL_KINDS, CustomerPrediction, ModelFit
+from amity.tickets.models import ContactSatisfaction
 
 RISK_SORT = Sort("churn_risk", CustomerPrediction.churn_risk, descending=True)
 
@@ -39,6 +40,7 @@ class ContactPredictions:
     contact_id: uuid.UUID
     prediction: CustomerPrediction | None
     best_time: contact_time.BestTime | None
+    actions: list[str]
 
     @property
     def best_time_text(self) -> str | None:
@@ -55,7 +57,37 @@ def for_contact(db: Session, contact_id: uuid.UUID) -> ContactPredictions:
                                      str(row.contact_hour_basis or "own"), 0)
     else:
         best = contact_time.population_best(db)
-    return ContactPredictions(contact_id, row, best)
+    return ContactPredictions(contact_id, row, best, next_best_actions(db, row))
+
+
+PROMOTER_SCORE = 4.5  # average survey score (1-5) from which a customer is asked for referrals
+LOST_P_ALIVE = 0.3
+
+
+def next_best_actions(db: Session, row: CustomerPrediction | None) -> list[str]:
+    """What to do next with this customer, from the stored predictions (rules, no model):
+    call the at-risk, win back the probably lost, offer more to the top quarter by CLV who
+    are still active, ask satisfied customers for a referral."""
+    if row is None:
+        return []
+    actions: list[str] = []
+    if row.at_risk and row.churn_risk is not None:
+        why = f" ({'; '.join(row.churn_reasons[:2])})" if row.churn_reasons else ""
+        actions.append(f"Call them: churn risk {row.churn_risk:.0%}{why}")
+    if row.p_alive is not None and row.p_alive < LOST_P_ALIVE:
+        actions.append(f"Send a win-back offer: only {row.p_alive:.0%} likely to still be a "
+                       "customer")
+    elif not row.at_risk and row.clv is not None and row.clv > 0:
+        total = db.scalar(select(func.count()).where(CustomerPrediction.clv.is_not(None)))
+        above = db.scalar(select(func.count()).where(CustomerPrediction.clv > row.clv))
+        if total and (above or 0) < 0.25 * total:
+            actions.append("Send the upgrade offer: in the top quarter by expected value")
+    sat = db.get(ContactSatisfaction, row.contact_id)
+    if (sat is not None and sat.responses and sat.score_total / sat.responses >= PROMOTER_SCORE
+            and not row.at_risk):
+        actions.append(f"Ask for a referral: average satisfaction "
+                       f"{sat.score_total / sat.responses:.1f} of 5")
+    return actions
 
 
 def at_risk(db: Session, stmt_filter: Any, *, cursor: str | None,

@@ -54,6 +54,8 @@ class PredictionRead(BaseModel):
     churn_model: str | None = Field(None, description="churn-N, or rules when there was too "
                                                       "little history to learn from")
     best_time: BestTimeRead | None = None
+    next_best_actions: list[str] = Field(default_factory=list,
+                                         description="rules on the stored predictions")
 
 
 class AtRiskRead(BaseModel):

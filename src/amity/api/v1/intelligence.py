@@ -67,7 +67,8 @@ def contact_predictions(contact_id: uuid.UUID, db: DbSession,
         return PredictionRead(contact_id=contact_id, computed=False, best_time=best)
     fields = {k: getattr(p, k) for k in PredictionRead.model_fields
               if k not in ("contact_id", "computed", "best_time") and hasattr(p, k)}
-    return PredictionRead(contact_id=contact_id, computed=True, best_time=best, **fields)
+    return PredictionRead(contact_id=contact_id, computed=True, best_time=best,
+                          next_best_actions=view.actions, **fields)
 
 
 @router.get("/intelligence/at-risk", response_model=PageOut[AtRiskRead],
