@@ -4,17 +4,21 @@ from amity.api.errors import PROBLEM_RESPONSES
 from amity.api.routing import IndexedRouter
 from amity.api.v1 import (
     activities,
+    analytics,
     audit,
     calendar,
     channels,
     companies,
     contacts,
     customfields,
+    dataquality,
     deals,
+    duplicates,
     email,
     exports,
     forecast,
     forms,
+    intelligence,
     imports,
     jobs,
     mailboxes,
@@ -25,6 +29,7 @@ from amity.api.v1 import (
     products,
     roles,
     scoring,
+    search,
     sequences,
     sla,
     tasks,
@@ -33,6 +38,7 @@ from amity.api.v1 import (
     timeline,
     tokens,
     users,
+    views,
     webevents,
     webhooks,
     workflows,
@@ -52,3 +58,9 @@ router.include_router(forms.router)
 router.include_router(channels.router)
 router.include_router(imports.router)
 router.include_router(exports.router)
+router.include_router(analytics.router)
+router.include_router(search.router)
+router.include_router(views.router)
+router.include_router(duplicates.router)
+router.include_router(intelligence.router)
+router.include_router(dataquality.router)
