@@ -25,6 +25,7 @@ from amity.tickets.models import Ticket
 from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MANAGE, Op
 from tests.auth.matrix_automation import AUTOMATION_IDS, automation_targets
 from tests.auth.matrix_dataio import DATAIO_IDS, dataio_targets
+from tests.auth.matrix_dataquality import DATAQUALITY_IDS, dataquality_targets
 from tests.auth.matrix_forms import FORMS_IDS, forms_targets
 from tests.auth.matrix_mailboxes import MAILBOX_IDS, mailbox_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
@@ -77,6 +78,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
                                      "task_id", *MAILBOX_IDS)}
     ids.update({k: uuid.uuid4() for k in FORMS_IDS})
     ids.update({k: uuid.uuid4() for k in DATAIO_IDS})
+    ids.update({k: uuid.uuid4() for k in DATAQUALITY_IDS})
     ids.update({k: uuid.uuid4() for k in WEBHOOK_IDS})
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
@@ -147,6 +149,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(forms_targets(s, path))
         ids.update(scoring_targets(s, path))
         ids.update(automation_targets(s, path))
+        ids.update(dataquality_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
                                       name="Target", role="sales_rep")
