@@ -9,6 +9,7 @@ from amity.activities.models import (
     Task,
 )
 from amity.activities.outreach_models import EmailTemplate, WebEvent, WebSite, WebVisitor
+from amity.analytics.models import CustomerRfm
 from amity.auth.models import (
     ApiToken,
     LoginAttempt,
@@ -44,6 +45,8 @@ from amity.deals.models import (
     Stage,
 )
 from amity.dataquality.models import DataSteward
+from amity.dedupe.models import DuplicateSuggestion, Merge, MergedRecord
+from amity.intelligence.models import CustomerPrediction, ModelFit
 from amity.jobs.models import Job, JobEffect, ScheduleRun
 from amity.mail.models import Mailbox
 from amity.notes.models import Note
@@ -67,6 +70,7 @@ from amity.tickets.models import (
     TicketSlaEvent,
     TicketSurvey,
 )
+from amity.views.models import SavedView
 from amity.webhooks.models import BrokerCursor, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -86,6 +90,8 @@ __all__ = [
     "ContactSatisfaction",
     "ContactScore",
     "CustomFieldDefinition",
+    "CustomerPrediction",
+    "CustomerRfm",
     "DataExport",
     "DataImport",
     "DataSteward",
@@ -93,6 +99,7 @@ __all__ = [
     "DealContact",
     "DealLine",
     "DealStageChange",
+    "DuplicateSuggestion",
     "EmailTemplate",
     "EventRecord",
     "ExchangeRate",
@@ -109,6 +116,9 @@ __all__ = [
     "LoginAttempt",
     "LostReason",
     "Mailbox",
+    "Merge",
+    "MergedRecord",
+    "ModelFit",
     "Note",
     "Notification",
     "Order",
@@ -117,6 +127,7 @@ __all__ = [
     "Pipeline",
     "Product",
     "Role",
+    "SavedView",
     "ScheduleRun",
     "ScoreEntry",
     "ScoringRule",

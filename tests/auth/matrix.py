@@ -7,6 +7,7 @@ keeps its entries in its own ``matrix_<domain>.py``.
 from __future__ import annotations
 
 from tests.auth.matrix_activities import ACTIVITIES
+from tests.auth.matrix_analytics import ANALYTICS
 from tests.auth.matrix_automation import AUTOMATION
 from tests.auth.matrix_base import (
     ANY,
@@ -21,13 +22,16 @@ from tests.auth.matrix_commerce import COMMERCE
 from tests.auth.matrix_dataio import DATAIO
 from tests.auth.matrix_dataquality import DATAQUALITY
 from tests.auth.matrix_deals import DEALS, PIPELINES
+from tests.auth.matrix_dedupe import DEDUPE
 from tests.auth.matrix_forecast import FORECAST
 from tests.auth.matrix_forms import FORMS
+from tests.auth.matrix_intelligence import INTELLIGENCE
 from tests.auth.matrix_jobs import JOBS
 from tests.auth.matrix_mailboxes import MAILBOXES
 from tests.auth.matrix_outreach import OUTREACH
 from tests.auth.matrix_scoring import SCORING
 from tests.auth.matrix_tickets import TICKETS
+from tests.auth.matrix_views import VIEWS
 from tests.auth.matrix_webhooks import WEBHOOKS
 
 __all__ = ["ANY", "CATALOGUE_READ", "MATRIX", "ROLES_READ", "TEAMS_MANAGE", "Op"]
@@ -115,7 +119,10 @@ MATRIX: dict[tuple[str, str], Op] = {
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
     **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES, **OUTREACH,
-    **DATAIO,
+    **DATAIO, **ANALYTICS,
+    # global search: every signed-in user; each group holds only what they may see
+    ("GET", "/api/v1/search"): Op(ANY, 200),
+    **VIEWS,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),
     ("POST", "/api/v1/tokens"): Op(ANY, 201, body=_json({"name": "matrix"})),
@@ -123,7 +130,9 @@ MATRIX: dict[tuple[str, str], Op] = {
     **MAILBOXES,
     **AUTOMATION,
     **SCORING,
+    **INTELLIGENCE,
     **FORMS,
     **WEBHOOKS,
+    **DEDUPE,
     **DATAQUALITY,
 }

@@ -4,6 +4,7 @@ from amity.api.errors import PROBLEM_RESPONSES
 from amity.api.routing import IndexedRouter
 from amity.api.v1 import (
     activities,
+    analytics,
     audit,
     calendar,
     channels,
@@ -12,10 +13,12 @@ from amity.api.v1 import (
     customfields,
     dataquality,
     deals,
+    duplicates,
     email,
     exports,
     forecast,
     forms,
+    intelligence,
     imports,
     jobs,
     mailboxes,
@@ -26,6 +29,7 @@ from amity.api.v1 import (
     products,
     roles,
     scoring,
+    search,
     sequences,
     sla,
     tasks,
@@ -34,6 +38,7 @@ from amity.api.v1 import (
     timeline,
     tokens,
     users,
+    views,
     webevents,
     webhooks,
     workflows,
@@ -53,4 +58,9 @@ router.include_router(forms.router)
 router.include_router(channels.router)
 router.include_router(imports.router)
 router.include_router(exports.router)
+router.include_router(analytics.router)
+router.include_router(search.router)
+router.include_router(views.router)
+router.include_router(duplicates.router)
+router.include_router(intelligence.router)
 router.include_router(dataquality.router)
