@@ -26,11 +26,13 @@ from tests.auth.matrix import ANY, CATALOGUE_READ, MATRIX, ROLES_READ, TEAMS_MAN
 from tests.auth.matrix_automation import AUTOMATION_IDS, automation_targets
 from tests.auth.matrix_dataio import DATAIO_IDS, dataio_targets
 from tests.auth.matrix_dataquality import DATAQUALITY_IDS, dataquality_targets
+from tests.auth.matrix_dedupe import DEDUPE_IDS, dedupe_target
 from tests.auth.matrix_forms import FORMS_IDS, forms_targets
 from tests.auth.matrix_mailboxes import MAILBOX_IDS, mailbox_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
 from tests.auth.matrix_scoring import SCORING_IDS, enrolment_target, scoring_targets
 from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
+from tests.auth.matrix_views import VIEWS_IDS, views_targets
 from tests.auth.matrix_webhooks import WEBHOOK_IDS, webhook_targets
 from tests.auth.world import (
     RELATIONS,
@@ -78,8 +80,10 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
                                      "task_id", *MAILBOX_IDS)}
     ids.update({k: uuid.uuid4() for k in FORMS_IDS})
     ids.update({k: uuid.uuid4() for k in DATAIO_IDS})
-    ids.update({k: uuid.uuid4() for k in DATAQUALITY_IDS})
+    ids.update({k: uuid.uuid4() for k in DEDUPE_IDS})
     ids.update({k: uuid.uuid4() for k in WEBHOOK_IDS})
+    ids.update({k: uuid.uuid4() for k in VIEWS_IDS})
+    ids.update({k: uuid.uuid4() for k in DATAQUALITY_IDS})
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
         r = anon.request(method, _url(path, ids), json=body)
@@ -149,6 +153,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(forms_targets(s, path))
         ids.update(scoring_targets(s, path))
         ids.update(automation_targets(s, path))
+        ids.update(views_targets(s, path, world.ids[actor_role]))
         ids.update(dataquality_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
@@ -211,6 +216,7 @@ def test_permission_matrix(role: str, app: Any, anon: Any, database: Database) -
                 assert relation is not None
                 ids.update(make_records(database, world.owner(role, relation)))
                 ids.update(enrolment_target(database, path, ids))
+                ids.update(dedupe_target(database, path, ids))
                 if op.deleted:
                     _soft_delete(database, ids)
             before = fingerprint(database) if method != "GET" else None
