@@ -143,6 +143,9 @@ def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSe
            "all_columns": CONTACT_COLUMNS, "sort_labels": SORT_LABELS,
            "stages": LIFECYCLE_STAGES, "company_name": company_name,
            "more_url": "/contacts?" + query_string(p, cursor=next_cursor or ""),
+           "export_url": "/export/contacts?" + urlencode(
+               [("format", "csv"), *(("lifecycle_stage", s) for s in p.lifecycle_stage),
+                *([("tag", p.tag)] if p.tag else [])]),
            "can_bulk": scope_for(user, Permission.CONTACTS_EDIT) != "none",
            "can_delete": scope_for(user, Permission.CONTACTS_DELETE) != "none"}
     if is_htmx(request):
