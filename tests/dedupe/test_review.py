@@ -175,3 +175,19 @@ def test_cli_scan_and_list(client: TestClient, database: Database,
     r = runner.invoke(duplicates_app, ["scan", "--entity", "people"])
     assert r.exit_code == 2
     get_settings.cache_clear()
+
+
+def test_company_scan_finds_the_same_company(client: TestClient, database: Database,
+                                             settings: Settings) -> None:
+    from tests.factories import make_company
+
+    acme = make_company(client, name="ACME Ltd.", domain="acme.example")
+    twin = make_company(client, name="Acme", domain="ACME.example")
+    make_company(client, name="Initech", domain="initech.example")
+    r = client.post("/api/v1/duplicates/scan", json={"entity": "company"})
+    assert r.status_code == 202, r.text
+    run_until_idle(database, settings)
+    items = client.get("/api/v1/duplicates", params={"entity": "company"}).json()["items"]
+    assert [{i["a_id"], i["b_id"]} for i in items] == [{acme["id"], twin["id"]}]
+    assert "same domain" in items[0]["reasons"] and "same name" in items[0]["reasons"]
+    assert client.get("/api/v1/duplicates").json()["items"] == []  # contacts: none
