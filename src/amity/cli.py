@@ -14,6 +14,7 @@ from amity import __version__
 from amity.cli_analytics import analytics_app
 from amity.cli_automation import workflows_app
 from amity.cli_dataio import export_command, import_command
+from amity.cli_dataquality import dataquality_app
 from amity.cli_deals import (
     deals_app,
     forecast_command,
@@ -56,6 +57,7 @@ app.add_typer(sequences_app, name="sequences")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(intelligence_app, name="intelligence")
+app.add_typer(dataquality_app, name="data-quality")
 app.command("forecast")(forecast_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
