@@ -123,3 +123,27 @@ def test_purge_forgets_old_done_jobs_and_expired_idempotency_keys(
         assert [r.key for r in s.scalars(select(IdempotencyRecord))] == ["new"]
         assert [e.key for e in s.scalars(select(JobEffect))] == ["kept-with-its-job"]
         assert [r.name for r in s.scalars(select(ScheduleRun))] == ["maintenance.purge"]
+
+
+def test_frequent_schedules_done_rows_are_kept_an_hour(
+        database: Database, jobs_settings: Settings, clock: Clock) -> None:
+    now = clock.at
+    two_hours, half_hour = now - timedelta(hours=2), now - timedelta(minutes=30)
+    with database.transaction() as s:
+        for kind, at, status in (("webhooks.record", two_hours, "done"),
+                                 ("webhooks.record", half_hour, "done"),
+                                 ("webhooks.record", two_hours, "dead"),
+                                 ("maintenance.purge", two_hours, "done"),  # hourly: kept
+                                 ("t.any", two_hours, "done")):
+            s.add(Job(kind=kind, payload={}, status=status, run_at=at, created_at=at,
+                      finished_at=at, max_attempts=1, attempts=1))
+        s.add(ScheduleRun(name="webhooks.record", slot=two_hours))
+        s.add(ScheduleRun(name="webhooks.record", slot=half_hour))
+        s.add(ScheduleRun(name="maintenance.purge", slot=two_hours))
+    assert schedule.purge_frequent(database, older_than=now - schedule.FREQUENT_KEEP) == 1
+    left = sorted((j.kind, j.status, j.finished_at == half_hour) for j in jobs(database))
+    assert left == [("maintenance.purge", "done", False), ("t.any", "done", False),
+                    ("webhooks.record", "dead", False), ("webhooks.record", "done", True)]
+    with database.transaction(write=False) as s:
+        assert sorted((r.name, r.slot == half_hour) for r in s.scalars(select(ScheduleRun))) \
+            == [("maintenance.purge", False), ("webhooks.record", True)]

@@ -30,6 +30,7 @@ def purge(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
     db.commit()
     store.purge_done(ctx.database, older_than=cutoff)
     schedule.purge_runs(ctx.database, older_than=cutoff)
+    schedule.purge_frequent(ctx.database, older_than=at - schedule.FREQUENT_KEEP)
     db.execute(delete(JobEffect).where(
         JobEffect.done_at < cutoff,
         ~exists(select(Job.id).where(Job.id == JobEffect.job_id))),
