@@ -18,7 +18,7 @@ request_id_var: ContextVar[str | None] = ContextVar("amity_request_id", default=
 
 # LogRecord attributes every record has: anything else was passed in ``extra`` and is kept.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
-    "message", "asctime", "request_id", "taskName"}
+    "message", "asctime", "request_id", "taskName", "color_message"}  # uvicorn's, with ANSI
 
 
 class RequestIdFilter(logging.Filter):
