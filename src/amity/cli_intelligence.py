@@ -12,8 +12,9 @@ from sqlalchemy import true
 
 from amity.cli_tickets import _database
 from amity.config import get_settings
-from amity.intelligence import contact_time, queries, service
-from amity.intelligence.pipeline import Options
+from amity.intelligence import contact_time, queries
+
+# scipy and scikit-learn load only for `amity intelligence refresh`, not with every command
 
 intelligence_app = typer.Typer(help="Predictions: lifetime value, churn risk, best time.",
                                no_args_is_help=True)
@@ -27,6 +28,9 @@ def refresh(threshold: Annotated[float, typer.Option(min=0.01, max=1.0,
                                                     help="Annual discount rate")] = 0.10,
             ) -> None:
     """Refit lifetime value and churn on the whole history and rescore every customer."""
+    from amity.intelligence import service
+    from amity.intelligence.pipeline import Options
+
     settings = get_settings()
     database = _database()
     with console.status("Fitting and scoring"), database.transaction() as s:

@@ -8,12 +8,10 @@ payload may override the at-risk threshold and the discount rate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from amity.intelligence import contact_time, service
-from amity.intelligence.pipeline import Options
 from amity.jobs import queue
 from amity.jobs.context import JobContext
 from amity.jobs.registry import job
@@ -21,8 +19,16 @@ from amity.jobs.registry import job
 REFRESH = "intelligence.refresh"
 CONTACT_TIMES = "intelligence.contact_times"
 
+if TYPE_CHECKING:
+    from amity.intelligence.pipeline import Options
+
+# The models (scipy, scikit-learn) are imported by the jobs that use them, not with this module:
+# every web process imports it (to queue a refit), and those libraries add seconds to start-up.
+
 
 def options_from(payload: dict[str, Any]) -> Options:
+    from amity.intelligence.pipeline import Options
+
     defaults = Options()
     return Options(
         at_risk_threshold=float(payload.get("threshold", defaults.at_risk_threshold)),
@@ -33,6 +39,8 @@ def options_from(payload: dict[str, Any]) -> Options:
 
 @job(REFRESH, max_attempts=3)
 def refresh(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    from amity.intelligence import service
+
     settings = ctx.settings
     service.refresh(db, currency=settings.base_currency or settings.default_currency,
                     base=settings.base_currency, options=options_from(payload))
@@ -40,6 +48,8 @@ def refresh(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
 
 @job(CONTACT_TIMES, max_attempts=3)
 def contact_times(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    from amity.intelligence import contact_time
+
     contact_time.refresh(db)
 
 
