@@ -35,6 +35,7 @@ from amity.core.events import EventRecord
 from amity.core.idempotency import IdempotencyRecord
 from amity.core.tags import Tag
 from amity.dataio.models import DataExport, DataImport, ImportChange, ImportRowError
+from amity.dataquality.models import DataSteward
 from amity.deals.models import (
     Deal,
     DealContact,
@@ -44,7 +45,6 @@ from amity.deals.models import (
     Pipeline,
     Stage,
 )
-from amity.dataquality.models import DataSteward
 from amity.dedupe.models import DuplicateSuggestion, Merge, MergedRecord
 from amity.intelligence.models import CustomerPrediction, ModelFit
 from amity.jobs.models import Job, JobEffect, ScheduleRun
