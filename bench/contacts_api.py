@@ -84,7 +84,9 @@ def analyze(url: str) -> str:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        # VACUUM too: a freshly loaded table has no visibility map, so index-only scans read
+        # the heap until autovacuum comes by (board and forecast ~1.5x slower until then)
+        conn.execute("VACUUM (ANALYZE)")
         row = conn.execute("SHOW autovacuum").fetchone()
     return str(row[0]) if row else "?"
 
