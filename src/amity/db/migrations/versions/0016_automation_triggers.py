@@ -1,4 +1,5 @@
-"""Workflow trigger additions.
+"""No schema change: workflow triggers needed no new tables. The revision stays so the chain
+matches databases that recorded it.
 
 Revision ID: 0016
 Revises: 0015

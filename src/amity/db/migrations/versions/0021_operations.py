@@ -1,4 +1,5 @@
-"""Operations.
+"""No schema change: operations (metrics, logs, replica) needed no tables. The revision stays so
+the chain matches databases that recorded it.
 
 Revision ID: 0021
 Revises: 0020

@@ -1,4 +1,5 @@
-"""Imports of deals, products, orders and interactions.
+"""No schema change (reserved for imports of deals, products, orders and interactions, not built
+yet). The revision stays so the chain matches databases that recorded it.
 
 Revision ID: 0022
 Revises: 0021
