@@ -145,7 +145,8 @@ def test_bulk_path_gives_exactly_the_row_paths_results(
         iid = uuid.UUID(fast["id"])
         bulk_entries = s.scalars(select(AuditEntry).where(
             AuditEntry.entity_id == iid, AuditEntry.action == "bulk_create")).all()
-        assert [e.changes["contacts"][1] for e in bulk_entries] == [3, 5, 7, 7, 3]
+        # one entry per chunk that created contacts (their order in the table is not defined)
+        assert sorted(e.changes["contacts"][1] for e in bulk_entries) == [3, 3, 5, 7, 7]
         per_contact = s.scalars(select(AuditEntry).where(
             AuditEntry.entity_type == "contact", AuditEntry.action == "create",
             AuditEntry.at >= s.get(DataImport, iid).started_at)).all()  # type: ignore[union-attr]

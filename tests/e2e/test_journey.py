@@ -121,7 +121,11 @@ def test_new_user_journey(browser: Any, crm: LiveServer, database: Database,  # 
         card = page.locator(".deal-card", has_text="Wedding cake")
         expect(card).to_have_count(1)
         column = page.locator(f'section.board-col[data-stage-id="{target.id}"]')
-        _drag(page, card, column)
+        # the card moves at once; its save is a request of its own, which a reload would cancel
+        with page.expect_response(lambda r: r.request.method == "POST"
+                                  and r.url.endswith("/move")) as saved:
+            _drag(page, card, column)
+        assert saved.value.status == 200
         expect(column.locator(".deal-card")).to_contain_text("Wedding cake")
         page.reload()
         expect(column.locator(".deal-card")).to_contain_text("Wedding cake")

@@ -32,7 +32,10 @@ from tests.ops.netns_support import Lab, missing_prerequisite
 _WHY = missing_prerequisite()
 # CI sets AMITY_REQUIRE_MULTIHOST=1: there a missing prerequisite fails instead of skipping.
 _REQUIRED = bool(os.environ.get("AMITY_REQUIRE_MULTIHOST"))
-pytestmark = pytest.mark.skipif(_WHY is not None and not _REQUIRED, reason=_WHY or "")
+# multihost: scripts/test runs it alone, after the rest, as it changes the machine's network
+# (Chromium aborts requests in flight when interfaces come and go)
+pytestmark = [pytest.mark.multihost,
+              pytest.mark.skipif(_WHY is not None and not _REQUIRED, reason=_WHY or "")]
 
 BIN = Path(sys.executable).parent
 NGINX = """
