@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -32,6 +32,8 @@ class CustomFieldDefinition(UUIDPk, Timestamps, Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     options: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     help_text: Mapped[str | None] = mapped_column(String(500))
+    # archived: hidden from forms and refused on new writes; stored values stay untouched
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 def definitions_for(db: Session, entity: str) -> dict[str, CustomFieldDefinition]:
@@ -86,6 +88,11 @@ def _coerce(d: CustomFieldDefinition, value: Any) -> Any:
     raise _bad(key, f"'{d.label}' has an unknown type {d.type}")
 
 
+def coerce_value(d: CustomFieldDefinition, value: Any) -> Any:
+    """``value`` as stored for ``d``; ValidationFailed if ``d`` would refuse it."""
+    return _coerce(d, value)
+
+
 def validate_custom_fields(db: Session, entity: str, values: dict[str, Any] | None,
                            *, existing: dict[str, Any] | None = None) -> dict[str, Any]:
     """Merge ``values`` into ``existing`` and check the result against the definitions.
@@ -101,12 +108,16 @@ def validate_custom_fields(db: Session, entity: str, values: dict[str, Any] | No
             raise ValidationFailed("custom_field.unknown",
                                    f"There is no custom field '{key}' for {entity}s",
                                    f"custom_fields.{key}")
+        if d.archived_at is not None and merged.get(key) != value:
+            raise ValidationFailed("custom_field.archived",
+                                   f"'{d.label}' is archived: restore it in Settings > "
+                                   "Custom fields to change its values", f"custom_fields.{key}")
         if value is None or value == "" or value == []:
             merged.pop(key, None)
         else:
             merged[key] = _coerce(d, value)
     for key, d in defs.items():
-        if d.required and key not in merged:
+        if d.required and d.archived_at is None and key not in merged:
             raise ValidationFailed("custom_field.required", f"'{d.label}' is required",
                                    f"custom_fields.{key}")
     return merged
