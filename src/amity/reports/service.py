@@ -1,0 +1,173 @@
+"""Saved reports: create, change, delete (audited), who sees them, running and exporting.
+
+A report is private to its owner, shared with one team (its members and manager) or with
+everyone. Sharing shares the definition, not the numbers: each reader runs it within their own
+access scope, so a shared report never shows a row its reader could not list. Only the owner
+(or an administrator) changes or deletes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from amity.auth.access import Permission, require
+from amity.auth.models import Team, User, team_members
+from amity.core import audit
+from amity.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from amity.dataio.export import safe_cell
+from amity.reports.compiler import compile_report, register_sqlite_functions
+from amity.reports.models import SavedReport
+from amity.reports.schemas import ReportCreate, ReportDefinition, ReportResult, ReportUpdate
+
+
+def my_team_ids(db: Session, user: User) -> set[uuid.UUID]:
+    rows = db.execute(
+        select(Team.id).outerjoin(team_members, team_members.c.team_id == Team.id)
+        .where(or_(team_members.c.user_id == user.id, Team.manager_id == user.id)))
+    return {r[0] for r in rows}
+
+
+def _check_share(db: Session, user: User, visibility: str, team_id: uuid.UUID | None) -> None:
+    if visibility != "team":
+        return
+    if team_id is None:
+        raise ValidationFailed("report.team_required", "Choose the team to share with",
+                               "team_id")
+    if db.get(Team, team_id) is None or (not user.is_admin
+                                         and team_id not in my_team_ids(db, user)):
+        raise ValidationFailed("report.team_invalid",
+                               "You can share only with a team you are in", "team_id")
+
+
+def _snapshot(r: SavedReport) -> dict[str, Any]:
+    return {"name": r.name, "visibility": r.visibility, "team_id": r.team_id,
+            "definition": dict(r.definition), "chart": r.chart, "digest": r.digest}
+
+
+def visible_reports(db: Session, user: User) -> list[SavedReport]:
+    """The user's own reports and those shared with everyone or one of their teams; by name."""
+    require(user, Permission.REPORTS_VIEW)
+    teams = sorted(my_team_ids(db, user))
+    cond = or_(SavedReport.owner_id == user.id, SavedReport.visibility == "everyone",
+               (SavedReport.visibility == "team") & SavedReport.team_id.in_(teams))
+    return list(db.scalars(select(SavedReport).where(cond)
+                           .order_by(SavedReport.name, SavedReport.id)))
+
+
+def access_report(db: Session, user: User, report_id: uuid.UUID, *,
+                  change: bool = False) -> SavedReport:
+    """A report the user may see (404 otherwise); ``change``: its owner or an admin (403)."""
+    require(user, Permission.REPORTS_VIEW)
+    report = db.get(SavedReport, report_id)
+    if report is None:
+        raise NotFound("report")
+    mine = report.owner_id == user.id
+    if not (mine or report.visibility == "everyone" or (
+            report.visibility == "team" and report.team_id in my_team_ids(db, user))):
+        raise NotFound("report")
+    if change and not (mine or user.is_admin):
+        raise Forbidden("Only the person who saved this report can change it")
+    return report
+
+
+def run_definition(db: Session, user: User, definition: ReportDefinition,
+                   tz_name: str | None = None) -> ReportResult:
+    """Run a definition as ``user`` sees the data: one aggregate statement."""
+    tz = tz_name or user.time_zone or "UTC"
+    compiled = compile_report(db, user, definition, tz)
+    register_sqlite_functions(db)
+    rows = list(db.execute(compiled.statement))
+    truncated = len(rows) > compiled.limit
+    cells = [[read(row) for read in compiled.readers] for row in rows[:compiled.limit]]
+    return ReportResult(entity=definition.entity, time_zone=tz, columns=compiled.columns,
+                        rows=cells, truncated=truncated)
+
+
+def run_report(db: Session, user: User, report: SavedReport,
+               tz_name: str | None = None) -> ReportResult:
+    return run_definition(db, user, ReportDefinition.model_validate(report.definition),
+                          tz_name)
+
+
+def create_report(db: Session, *, data: ReportCreate, actor: User) -> SavedReport:
+    compile_report(db, actor, data.definition, actor.time_zone or "UTC")  # 422 if invalid
+    _check_share(db, actor, data.visibility, data.team_id)
+    report = SavedReport(id=uuid.uuid4(), owner_id=actor.id, name=data.name,
+                         visibility=data.visibility,
+                         team_id=data.team_id if data.visibility == "team" else None,
+                         definition=data.definition.model_dump(mode="json"),
+                         chart=data.chart, digest=data.digest)
+    db.add(report)
+    db.flush()
+    audit.record(db, actor_id=actor.id, action="create", entity_type="report",
+                 entity_id=report.id, changes={k: [None, v] for k, v in _snapshot(report).items()})
+    return report
+
+
+def update_report(db: Session, *, report: SavedReport, data: ReportUpdate, actor: User,
+                  expected_version: int | None = None) -> SavedReport:
+    if expected_version is not None and expected_version != report.version:
+        raise PreconditionFailed()
+    before = _snapshot(report)
+    given = data.model_fields_set
+    if data.definition is not None:
+        compile_report(db, actor, data.definition, actor.time_zone or "UTC")
+        report.definition = data.definition.model_dump(mode="json")
+    for key in ("name", "chart", "digest", "visibility"):
+        if key in given and getattr(data, key) is not None:
+            setattr(report, key, getattr(data, key))
+    if "team_id" in given or "visibility" in given:
+        report.team_id = data.team_id if "team_id" in given else report.team_id
+        if report.visibility != "team":
+            report.team_id = None
+        _check_share(db, actor, report.visibility, report.team_id)
+    after = _snapshot(report)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changed:
+        db.flush()
+        audit.record(db, actor_id=actor.id, action="update", entity_type="report",
+                     entity_id=report.id, changes=changed)
+    return report
+
+
+def delete_report(db: Session, *, report: SavedReport, actor: User) -> None:
+    audit.record(db, actor_id=actor.id, action="delete", entity_type="report",
+                 entity_id=report.id, changes={k: [v, None] for k, v in _snapshot(report).items()})
+    db.delete(report)
+    db.flush()
+
+
+def _plain(cell: Any) -> Any:
+    """Empty for none; text a spreadsheet would run as a formula neutralised."""
+    return "" if cell is None else safe_cell(cell)
+
+
+def to_csv(result: ReportResult) -> str:
+    """Header of column labels, then one line per group; decimals written exactly."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow([c.label for c in result.columns])
+    for row in result.rows:
+        w.writerow([_plain(c) for c in row])
+    return out.getvalue()
+
+
+def to_xlsx(result: ReportResult, title: str) -> bytes:
+    """One sheet; numbers as numbers (Excel stores doubles: the CSV is the exact copy)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = (title or "Report")[:31].translate({ord(c): " " for c in "[]:*?/\\"}) or "Report"
+    ws.append([c.label for c in result.columns])
+    for row in result.rows:
+        ws.append([_plain(c) for c in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
