@@ -1,4 +1,5 @@
-"""``amity analytics kpis | sales | refresh-rfm | rfm`` from a terminal.
+"""``amity analytics kpis | sales | refresh-rfm | rfm | refresh-rollups | rebuild-rollups``
+from a terminal.
 
 The same queries as the API and the dashboard, for everyone's records (the command line runs
 with the database's full rights). ``refresh-rfm`` recomputes the RFM roll-up in this process
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from amity.analytics import kpis, periods, rfm, sales
+from amity.analytics import kpis, periods, rfm, rollups, sales
 from amity.cli_tickets import _database
 from amity.config import get_settings
 from amity.core.clock import now
@@ -108,3 +109,28 @@ def show_rfm() -> None:
         table.add_row(r.segment, str(r.customers), _fmt(r.share), f"{r.monetary:,}",
                       _fmt(r.avg_recency_days))
     console.print(table)
+
+
+def _rollups(full: bool) -> None:
+    database = _database()
+    try:
+        with database.transaction() as s:
+            stats = rollups.rebuild(s) if full else rollups.refresh(s)
+    finally:
+        database.dispose()
+    for st in stats:
+        kind = "rebuilt" if st.full else "refreshed"
+        console.print(f"{st.source}: {kind} in {st.ms:,.0f} ms ({st.rows:,} rows read, "
+                      f"{st.days:,} days, {st.customers:,} customers)")
+
+
+@analytics_app.command("refresh-rollups")
+def refresh_rollups() -> None:
+    """Bring the dashboard's roll-ups up to date (what the every-minute job does)."""
+    _rollups(full=False)
+
+
+@analytics_app.command("rebuild-rollups")
+def rebuild_rollups() -> None:
+    """Recompute the dashboard's roll-ups from scratch (what the nightly job does)."""
+    _rollups(full=True)

@@ -18,4 +18,5 @@ ANALYTICS: dict[tuple[str, str], Op] = {
         "contacts.view", 200, record=True),
     # recomputes everyone's scores: an administrator's (settings.edit) action
     ("POST", "/api/v1/analytics/rfm/refresh"): Op("settings.edit", 202),
+    ("POST", "/api/v1/analytics/rollups/rebuild"): Op("settings.edit", 202),
 }

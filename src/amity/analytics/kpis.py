@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from amity.activities.models import Interaction
+from amity.analytics import rollups
 from amity.analytics.definitions import KPIS
 from amity.analytics.periods import Period
 from amity.auth.models import User
@@ -62,6 +63,9 @@ class Dashboard(Output):
     time_zone: str
     currency: str
     window_days: int
+    # Order and activity sums are exact as of this instant (the roll-ups' last refresh);
+    # None: every number was computed from the live tables.
+    as_of: datetime | None = None
     kpis: list[Kpi]
 
 
@@ -90,18 +94,48 @@ def counted_orders(f: Filters) -> list[ColumnElement[bool]]:
             Order.currency == f.currency, *owned(Order.owner_id, f.owners)]
 
 
-def order_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
-    row = db.execute(select(
-        func.count(), func.sum(Order.total), func.count(func.distinct(Order.contact_id)),
-    ).where(*counted_orders(f), between(Order.ordered_at, p))).one()
-    orders, revenue, customers = int(row[0]), row[1] or Decimal("0.00"), int(row[2])
-    life = db.execute(select(func.sum(Order.total), func.count(func.distinct(Order.contact_id)))
-                      .where(*counted_orders(f), Order.ordered_at < p.hi,
-                             Order.contact_id.is_not(None))).one()
+def order_sums(db: Session, lo: datetime, hi: datetime, f: Filters) -> tuple[int, Decimal]:
+    """Counted orders and their revenue in ``[lo, hi)``, from the live table."""
+    row = db.execute(select(func.count(), func.sum(Order.total))
+                     .where(*counted_orders(f), Order.ordered_at >= lo,
+                            Order.ordered_at < hi)).one()
+    return int(row[0]), row[1] or Decimal("0.00")
+
+
+def customer_revenue(db: Session, lo: datetime | None, hi: datetime, f: Filters) -> Decimal:
+    """Revenue of the counted orders with a customer in ``[lo, hi)`` (live table)."""
+    where = [*counted_orders(f), Order.contact_id.is_not(None), Order.ordered_at < hi]
+    if lo is not None:
+        where.append(Order.ordered_at >= lo)
+    return db.scalar(select(func.sum(Order.total)).where(*where)) or Decimal("0.00")
+
+
+def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
+    buyers = db.scalar(select(func.count(func.distinct(Order.contact_id)))
+                       .where(*counted_orders(f), between(Order.ordered_at, p)))
+    customers = int(buyers or 0)
+    if rolled:
+        days, edges = rollups.split(p.lo, p.hi)
+        orders, revenue = (rollups.order_sums(db, days, f.currency, f.owners) if days
+                           else (0, Decimal("0.00")))
+        for lo, hi in edges:
+            n, r = order_sums(db, lo, hi, f)
+            orders, revenue = orders + n, revenue + r
+        cut = rollups.day_of(p.hi)
+        life_revenue = (rollups.customer_revenue_before(db, cut, f.currency, f.owners)
+                        + customer_revenue(db, rollups.midnight(cut), p.hi, f))
+        life_customers = rollups.customers_before(db, p.hi, f.currency, f.owners)
+    else:
+        orders, revenue = order_sums(db, p.lo, p.hi, f)
+        life_revenue = customer_revenue(db, None, p.hi, f)
+        life_customers = int(db.scalar(select(func.count(func.distinct(Order.contact_id)))
+                                       .where(*counted_orders(f), Order.ordered_at < p.hi,
+                                              Order.contact_id.is_not(None))) or 0)
     return {"revenue": revenue, "orders": Decimal(orders), "customers": Decimal(customers),
             "average_order_value": ratio(revenue, orders, "0.01"),
             "purchase_frequency": ratio(orders, customers),
-            "historical_clv": ratio(life[0], life[1], "0.01")}
+            "historical_clv": ratio(life_revenue, life_customers,
+                                    "0.01")}
 
 
 def retention_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
@@ -153,16 +187,30 @@ def deal_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
             "forecast": forecast, "forecast_attainment": ratio(won_amount, forecast)}
 
 
-def activity_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
+def activity_counts(db: Session, lo: datetime, hi: datetime,
+                    f: Filters) -> tuple[int, int, int]:
+    """Calls, outbound emails and meetings in ``[lo, hi)``, from the live table."""
     ch = Interaction.channel
     row = db.execute(select(
         func.sum(case((ch == "call", 1), else_=0)),
         func.sum(case((and_(ch == "email", Interaction.direction == "outbound"), 1), else_=0)),
         func.sum(case((ch == "meeting", 1), else_=0)),
-    ).where(Interaction.deleted_at.is_(None), between(Interaction.occurred_at, p),
-            *owned(Interaction.owner_id, f.owners))).one()
-    return {"calls_per_day": ratio(int(row[0] or 0), p.days, "0.01"),
-            "emails_sent": Decimal(int(row[1] or 0)), "meetings": Decimal(int(row[2] or 0))}
+    ).where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= lo,
+            Interaction.occurred_at < hi, *owned(Interaction.owner_id, f.owners))).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+
+def activity_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
+    if rolled:
+        days, edges = rollups.split(p.lo, p.hi)
+        calls, emails, meetings = rollups.activity_sums(db, days, f.owners) if days else (0, 0, 0)
+        for lo, hi in edges:
+            c, e, m = activity_counts(db, lo, hi, f)
+            calls, emails, meetings = calls + c, emails + e, meetings + m
+    else:
+        calls, emails, meetings = activity_counts(db, p.lo, p.hi, f)
+    return {"calls_per_day": ratio(calls, p.days, "0.01"),
+            "emails_sent": Decimal(emails), "meetings": Decimal(meetings)}
 
 
 def ticket_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
@@ -191,9 +239,12 @@ def rep_count(db: Session, f: Filters) -> int:
                          .where(User.is_active.is_(True))) or 0)
 
 
-def compute(db: Session, p: Period, f: Filters, reps: int) -> dict[str, Num]:
+def compute(db: Session, p: Period, f: Filters, reps: int,
+            rolled: bool = False) -> dict[str, Num]:
     values: dict[str, Num] = {}
-    for block in (order_block, retention_block, deal_block, activity_block, ticket_block):
+    values.update(order_block(db, p, f, rolled))
+    values.update(activity_block(db, p, f, rolled))
+    for block in (retention_block, deal_block, ticket_block):
         values.update(block(db, p, f))
     values["deals_won_per_rep"] = ratio(values["deals_won"], reps, "0.01")
     return values
@@ -206,10 +257,14 @@ def trend(value: Num, previous: Num) -> tuple[Num, Literal["up", "down", "flat"]
     return change, "up" if change > 0 else "down" if change < 0 else "flat"
 
 
-def dashboard(db: Session, period: Period, f: Filters) -> Dashboard:
+def dashboard(db: Session, period: Period, f: Filters, *, live: bool = False) -> Dashboard:
+    """The KPIs; order and activity sums come from the roll-ups once they are built (unless
+    ``live``), exact as of their refresh (``as_of``), else from the live tables."""
     reps = rep_count(db, f)
     before = period.previous()
-    now, prev = compute(db, period, f, reps), compute(db, before, f, reps)
+    as_of = None if live else rollups.as_of(db)
+    rolled = as_of is not None
+    now, prev = compute(db, period, f, reps, rolled), compute(db, before, f, reps, rolled)
     kpis = []
     for key, (label, unit, better, definition) in KPIS.items():
         change, direction = trend(now[key], prev[key])
@@ -219,7 +274,7 @@ def dashboard(db: Session, period: Period, f: Filters) -> Dashboard:
     return Dashboard(start=period.start.isoformat(), end=period.end.isoformat(),
                      previous_start=before.start.isoformat(), previous_end=before.end.isoformat(),
                      time_zone=str(period.tz), currency=f.currency, window_days=f.window_days,
-                     kpis=kpis)
+                     as_of=as_of, kpis=kpis)
 
 
 __all__ = ["Dashboard", "Filters", "Kpi", "dashboard"]

@@ -17,12 +17,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amity.activities.models import Interaction
 from amity.commerce.models import Order
-from amity.core.db import Base, Fixed
+from amity.core.db import Base, Fixed, UTCDateTime
 
 RfmSegment = Literal["champions", "loyal", "potential_loyalists", "new_customers", "promising",
                      "need_attention", "about_to_sleep", "cannot_lose", "at_risk", "hibernating"]
@@ -55,4 +55,56 @@ ANALYTICS_INDEXES = (
     Index("ix_interactions_analytics", _interactions.c.occurred_at, _interactions.c.owner_id,
           _interactions.c.channel, _interactions.c.direction,
           postgresql_include=["deleted_at"]),
+)
+
+
+# Incrementally maintained roll-ups for the KPI dashboard (analytics.rollups fills them).
+# Days are UTC calendar days; a period in another time zone reads its whole UTC days here and
+# the partial days at its two ends from the live tables, so any zone gives exact numbers.
+NIL_OWNER = uuid.UUID(int=0)  # analytics_customer_first rows over every owner's orders
+
+order_days = Table(
+    "analytics_order_days", Base.metadata,
+    Column("day", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("owner_id", Uuid(), nullable=True),
+    Column("orders", Integer, nullable=False),
+    Column("revenue", Fixed(2), nullable=False),
+    Column("customer_revenue", Fixed(2), nullable=False),  # of the orders with a contact
+    Index("ix_analytics_order_days", "currency", "day", "owner_id"),
+)
+interaction_days = Table(
+    "analytics_interaction_days", Base.metadata,
+    Column("day", Date, nullable=False),
+    Column("owner_id", Uuid(), nullable=True),
+    Column("calls", Integer, nullable=False),
+    Column("emails_sent", Integer, nullable=False),
+    Column("meetings", Integer, nullable=False),
+    Index("ix_analytics_interaction_days", "day", "owner_id"),
+)
+customer_first = Table(
+    "analytics_customer_first", Base.metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("owner_key", Uuid(), primary_key=True),  # the orders' owner, or NIL_OWNER for all
+    Column("contact_id", Uuid(), ForeignKey("contacts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Index("ix_analytics_customer_first_at", "currency", "owner_key", "first_at"),
+    Index("ix_analytics_customer_first_contact", "contact_id"),
+)
+# Where each source row was counted (its UTC day and, for orders, its customer), so an edit
+# that moves a row, or a delete, also refreshes the day and customer it used to count for.
+rollup_keys = Table(
+    "analytics_rollup_keys", Base.metadata,
+    Column("source", String(20), primary_key=True),
+    Column("record_id", Uuid(), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("contact_id", Uuid(), nullable=True),
+)
+rollup_state = Table(
+    "analytics_rollup_state", Base.metadata,
+    Column("source", String(20), primary_key=True),
+    Column("watermark", UTCDateTime(), nullable=False),  # rows updated before it are counted
+    Column("refreshed_at", UTCDateTime(), nullable=False),
+    Column("rebuilt_at", UTCDateTime(), nullable=False),
 )

@@ -27,7 +27,7 @@ from amity.auth.access import Permission, access_record, require
 from amity.contacts.models import Contact
 from amity.core.clock import now
 from amity.jobs import queue
-from amity.jobs.analytics import REFRESH_RFM
+from amity.jobs.analytics import REBUILD_ROLLUPS, REFRESH_RFM
 from amity.jobs.models import Job
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -49,16 +49,20 @@ Window = Annotated[int, Query(ge=1, le=730, description=(
 def get_kpis(db: DbSession, user: CurrentUser, settings: AppSettings, start: From = None,
              end: To = None, tz: Tz = "UTC", currency: Currency = None, window_days: Window = 90,
              team: uuid.UUID | None = None, owner: uuid.UUID | None = None,
-             pipeline: uuid.UUID | None = None) -> kpis.Dashboard:
+             pipeline: uuid.UUID | None = None,
+             live: Annotated[bool, Query(description=(
+                 "Compute every number from the live tables instead of the roll-ups"))] = False,
+             ) -> kpis.Dashboard:
     """Each KPI for the period `from`..`to` (whole days on the business time zone's clock)
     with its value in the period of the same length just before, the change and the
     definition used. `team` and `owner` count the records those users own (tickets: assigned);
-    `pipeline` narrows the deal KPIs."""
+    `pipeline` narrows the deal KPIs. Order and activity sums come from roll-ups refreshed
+    every minute: `as_of` says the instant they are exact for (null when computed live)."""
     period = periods.resolve(start, end, tz)
     owners = owners_for(db, user, team_id=team, owner_id=owner)
     f = kpis.Filters(currency=currency or settings.default_currency, owners=owners,
                      pipeline_id=pipeline, window_days=window_days)
-    return kpis.dashboard(db, period, f)
+    return kpis.dashboard(db, period, f, live=live)
 
 
 @router.get("/sales", response_model=sales.SalesBreakdown,
@@ -128,6 +132,16 @@ def refresh_rfm(db: DbSession, user: CurrentUser, settings: AppSettings,
     code = currency or settings.default_currency
     return queue.enqueue(db, REFRESH_RFM, {"currency": code},
                          idempotency_key=f"analytics.rfm:{code}:{now():%Y-%m-%dT%H:%M}")
+
+
+@router.post("/rollups/rebuild", status_code=202, response_model=JobRead,
+             summary="Recompute the dashboard's roll-ups from scratch (in the background)")
+def rebuild_rollups(db: DbSession, user: CurrentUser) -> Job:
+    """Queues `analytics.rebuild_rollups` (they are also refreshed every minute and rebuilt
+    nightly); a rebuild queued in the same minute is reused. Needs `settings.edit`."""
+    require(user, Permission.SETTINGS_MANAGE)
+    return queue.enqueue(db, REBUILD_ROLLUPS, {},
+                         idempotency_key=f"analytics.rollups:{now():%Y-%m-%dT%H:%M}")
 
 
 @router.get("/leaderboard", response_model=leaderboards.Leaderboard,

@@ -1,9 +1,16 @@
-"""Placeholder: analytics_rollups (filled in before it lands, or removed).
+"""Analytics roll-ups for the KPI dashboard: orders and interactions per UTC day and owner,
+each customer's first counted order per currency and owner, the ledger of where each source
+row was counted (analytics_rollup_keys) and each source's refresh watermark.
 
 Revision ID: 0024
 Revises: 0023
 """
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from amity.core.db import UTCDateTime
 
 revision = '0024'
 down_revision = '0023'
@@ -12,8 +19,63 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('analytics_order_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('revenue', sa.BigInteger(), nullable=False),
+    sa.Column('customer_revenue', sa.BigInteger(), nullable=False),
+    )
+    op.create_index('ix_analytics_order_days', 'analytics_order_days',
+                    ['currency', 'day', 'owner_id'], unique=False)
+    op.create_table('analytics_interaction_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('emails_sent', sa.Integer(), nullable=False),
+    sa.Column('meetings', sa.Integer(), nullable=False),
+    )
+    op.create_index('ix_analytics_interaction_days', 'analytics_interaction_days',
+                    ['day', 'owner_id'], unique=False)
+    op.create_table('analytics_customer_first',
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('owner_key', sa.Uuid(), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=False),
+    sa.Column('first_at', UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'],
+                            name=op.f('fk_analytics_customer_first_contact_id_contacts'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('currency', 'owner_key', 'contact_id',
+                            name=op.f('pk_analytics_customer_first'))
+    )
+    op.create_index('ix_analytics_customer_first_at', 'analytics_customer_first',
+                    ['currency', 'owner_key', 'first_at'], unique=False)
+    op.create_index('ix_analytics_customer_first_contact', 'analytics_customer_first',
+                    ['contact_id'], unique=False)
+    op.create_table('analytics_rollup_keys',
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('record_id', sa.Uuid(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('contact_id', sa.Uuid(), nullable=True),
+    sa.PrimaryKeyConstraint('source', 'record_id', name=op.f('pk_analytics_rollup_keys'))
+    )
+    op.create_table('analytics_rollup_state',
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('watermark', UTCDateTime(), nullable=False),
+    sa.Column('refreshed_at', UTCDateTime(), nullable=False),
+    sa.Column('rebuilt_at', UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('source', name=op.f('pk_analytics_rollup_state'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('analytics_rollup_state')
+    op.drop_table('analytics_rollup_keys')
+    op.drop_index('ix_analytics_customer_first_contact', table_name='analytics_customer_first')
+    op.drop_index('ix_analytics_customer_first_at', table_name='analytics_customer_first')
+    op.drop_table('analytics_customer_first')
+    op.drop_index('ix_analytics_interaction_days', table_name='analytics_interaction_days')
+    op.drop_table('analytics_interaction_days')
+    op.drop_index('ix_analytics_order_days', table_name='analytics_order_days')
+    op.drop_table('analytics_order_days')
