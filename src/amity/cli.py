@@ -13,6 +13,7 @@ from rich.console import Console
 from amity import __version__
 from amity.cli_analytics import analytics_app
 from amity.cli_automation import workflows_app
+from amity.cli_bench import bench_app
 from amity.cli_dataio import export_command, import_command
 from amity.cli_dataquality import dataquality_app
 from amity.cli_deals import (
@@ -23,11 +24,15 @@ from amity.cli_deals import (
     products_app,
 )
 from amity.cli_dedupe import duplicates_app
+from amity.cli_early_value import early_value_app
 from amity.cli_forms import channels_app, forms_app
 from amity.cli_intelligence import intelligence_app
 from amity.cli_mail import mailboxes_app
 from amity.cli_ops import backup_command, restore_command
+from amity.cli_predictive import deals_app as deal_scores_app
+from amity.cli_predictive import offers_app
 from amity.cli_scoring import scoring_app, sequences_app
+from amity.cli_semantic import semantic_app
 from amity.cli_tickets import tickets_app
 from amity.cli_webhooks import broker_app
 from amity.config import get_settings
@@ -57,7 +62,12 @@ app.add_typer(sequences_app, name="sequences")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(intelligence_app, name="intelligence")
+intelligence_app.add_typer(deal_scores_app, name="deals")
+intelligence_app.add_typer(offers_app, name="offers")
+intelligence_app.add_typer(early_value_app, name="early-value")
+app.add_typer(semantic_app, name="semantic")
 app.add_typer(dataquality_app, name="data-quality")
+app.add_typer(bench_app, name="bench")
 app.command("forecast")(forecast_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
