@@ -47,10 +47,13 @@ from amity.deals.models import (
 )
 from amity.dedupe.models import DuplicateSuggestion, Merge, MergedRecord
 from amity.intelligence.models import CustomerPrediction, ModelFit
+from amity.intelligence.tables import DealPrediction, ProductAssociation
 from amity.jobs.models import Job, JobEffect, ScheduleRun
 from amity.mail.models import Mailbox
 from amity.notes.models import Note
+from amity.reports.models import SavedReport
 from amity.scoring.models import ContactScore, ScoreEntry, ScoringRule, ScoringSettings
+from amity.semantic.models import TextEmbedding
 from amity.sequences.models import (
     Sequence,
     SequenceEnrolment,
@@ -98,6 +101,7 @@ __all__ = [
     "Deal",
     "DealContact",
     "DealLine",
+    "DealPrediction",
     "DealStageChange",
     "DuplicateSuggestion",
     "EmailTemplate",
@@ -126,7 +130,9 @@ __all__ = [
     "PasswordResetToken",
     "Pipeline",
     "Product",
+    "ProductAssociation",
     "Role",
+    "SavedReport",
     "SavedView",
     "ScheduleRun",
     "ScoreEntry",
@@ -142,6 +148,7 @@ __all__ = [
     "Task",
     "Team",
     "TeamRouting",
+    "TextEmbedding",
     "Ticket",
     "TicketAttachment",
     "TicketComment",

@@ -39,8 +39,9 @@ HANDLER_MODULES = ("amity.jobs.maintenance", "amity.jobs.accounts", "amity.jobs.
                    "amity.jobs.webhooks",
                    "amity.jobs.mail",
                    "amity.jobs.scoring", "amity.jobs.sequences",
-                   "amity.jobs.analytics", "amity.jobs.intelligence",
-                   "amity.jobs.dataquality")
+                   "amity.jobs.analytics", "amity.jobs.intelligence", "amity.jobs.predictive",
+                   "amity.jobs.semantic",
+                   "amity.jobs.dataquality", "amity.jobs.reports")
 _KIND = re.compile(r"^[a-z][a-z0-9_.:-]{0,159}$")
 
 

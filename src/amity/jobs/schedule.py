@@ -77,10 +77,24 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("dedupe.scan", "dedupe.scan", daily_at=time(3, 30)),
     # customers' RFM scores and segments (analytics_rfm), in the default currency
     Schedule("analytics.rfm", "analytics.refresh_rfm", daily_at=time(2, 15)),
+    # the dashboard's roll-ups: days and customers touched since the last run; all of them
+    # nightly (hard deletes leave no updated_at to find them by)
+    Schedule("analytics.rollups", "analytics.refresh_rollups", every=timedelta(minutes=1)),
+    Schedule("analytics.rollups_rebuild", "analytics.rebuild_rollups", daily_at=time(2, 5)),
     # lifetime value and churn refitted and rescored; best hours to contact
     Schedule("intelligence.refresh", "intelligence.refresh", daily_at=time(2, 45)),
     Schedule("intelligence.contact_times", "intelligence.contact_times",
              daily_at=time(3, 5)),
+    # saved reports' email digests: daily ones every day, weekly ones on Mondays
+    Schedule("reports.digest", "reports.digest", daily_at=time(6, 0)),
+    # open deals' chance of being won; the co-purchase table behind product recommendations
+    Schedule("intelligence.deal_scores", "intelligence.deal_scores", daily_at=time(3, 15)),
+    Schedule("intelligence.product_associations", "intelligence.product_associations",
+             daily_at=time(3, 20)),
+    # early-value signals: first-days behaviours against first-year value (a stored report)
+    Schedule("intelligence.early_value", "intelligence.early_value", daily_at=time(3, 35)),
+    # semantic search: vectors for new and changed notes and interactions
+    Schedule("semantic.embed", "semantic.embed", every=timedelta(minutes=5)),
 )
 
 
