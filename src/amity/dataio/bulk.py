@@ -2,36 +2,40 @@
 
 The row path (``runner``) writes each row through the contacts service: an audit entry, an
 event and about twenty statements per contact, some 30-50 rows/s. Here a chunk of rows is
-normalised in Python exactly as the row path does (``rows.contact_row``), matched against
-existing contacts with one query per chunk, and written with one COPY (PostgreSQL) or one
+cleaned exactly as the row path cleans it (``rows.contact_row``; for a large import in worker
+processes, the next chunks while this one is written: ``prepare``), matched against existing
+contacts by email with one query per chunk, and written with one COPY (PostgreSQL) or one
 executemany (SQLite) per table: contacts with their derived search columns, their emails,
 phones and tags, and the import's change list (what rollback removes). The chunk gets one
 audit entry and one summary event instead of one per contact.
 
 Rows whose email is already known (an existing contact, or an earlier row of the same chunk)
-are not bulk-written: after the chunk's new contacts are stored they go through the row path
-(``runner.carry_out``), so matching, merging and ``ImportChange.previous`` stay exactly as in
-the row path. Companies are found or created as in the row path.
+are not bulk-written: after the chunk's new contacts are stored they are decided by the row
+path's planner (update, skip per the match mode) and carried out by ``runner.carry_out``, so
+merging and ``ImportChange.previous`` stay exactly as in the row path; their matches are loaded
+in one query with their emails, phones and tags. Companies are found or created as in the row
+path.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Table, insert, select, text, update
+from sqlalchemy.orm import Session, selectinload
 
 from amity.auth.access import Permission, scope_for, scoped
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
 from amity.contacts.schemas import ContactCreate
-from amity.contacts.service import SCALARS, refresh_search_keys
 from amity.core import audit
 from amity.core.clock import now
 from amity.core.customfields import validate_custom_fields
@@ -42,7 +46,8 @@ from amity.core.text import fold
 from amity.dataio import normalise as norm
 from amity.dataio.events import ContactsImported, ImportedRecordsDeleted
 from amity.dataio.models import ImportChange, ImportRowError
-from amity.dataio.rows import RowData, contact_row
+from amity.dataio.prepare import Card, Cleaned, Cleaner, clean_rows, contact_base
+from amity.dataio.rows import RowData
 from amity.dataio.runner import Plan, Planner, carry_out
 
 CHUNK = 5000
@@ -51,39 +56,6 @@ _fold = lru_cache(maxsize=65536)(fold)
 # From this many data rows a contact import takes the bulk path unless its options say
 # ``"bulk": false`` (or ``true`` to take it for any size).
 THRESHOLD = 5000
-
-
-@dataclass
-class _Email:
-    email: str
-    label: str | None
-    is_primary: bool
-
-
-@dataclass
-class _Phone:
-    e164: str
-    label: str | None
-    is_primary: bool
-
-
-@dataclass
-class _Card:
-    """The fields ``refresh_search_keys`` reads, so the search columns are computed by the
-    contacts service's own code rather than a copy of it."""
-
-    first_name: str
-    last_name: str
-    nickname: str | None
-    emails: list[_Email]
-    phones: list[_Phone]
-    sort_name: str = ""
-    search_text: str = ""
-
-    @property
-    def primary_email(self) -> str | None:
-        return next((e.email for e in self.emails if e.is_primary), None) or (
-            self.emails[0].email if self.emails else None)
 
 
 @dataclass
@@ -124,34 +96,65 @@ class BulkWriter:
             self.company_error = exc
         self.may_create_companies = scope_for(planner.actor,
                                               Permission.COMPANIES_CREATE) != "none"
+        self.cleaner: Cleaner | None = None
+        self.ids = _uuids()
+        self.ready: dict[int, list[Cleaned]] = {}  # cleaned chunks by their first row
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.cleaner is not None:
+            self.cleaner.close()
+
+    def batches(self, rows: Iterator[tuple[int, list[str]]],
+                ) -> Iterator[list[tuple[int, list[str]]]]:
+        """The file's rows in chunks of ``CHUNK``, the next ones being cleaned (in worker
+        processes, for a large import) while the caller writes the current one."""
+        imp = self.imp
+        self.cleaner = Cleaner(list(imp.headers), dict(imp.mapping), self.planner.opts,
+                               rows_to_go=(imp.total_rows or 0) - (imp.position or 0))
+        for batch, cleaned in self.cleaner.chunks(_chunks(rows, CHUNK)):
+            self.ready[batch[0][0]] = cleaned
+            yield batch
 
     def write(self, batch: list[tuple[int, list[str]]]) -> None:
         p, imp = self.planner, self.imp
-        built = [(n, raw, contact_row(imp.headers, imp.mapping, raw, p.opts))
-                 for n, raw in batch]
-        found = self._known_emails([e for _, _, d in built if not d.errors for e in d.emails])
+        if self.pg:  # the import's position commits with each chunk: a crash loses no more
+            self.db.execute(text("SET LOCAL synchronous_commit TO off"))
+        built = self.ready.pop(batch[0][0], None)
+        if built is None:
+            built = clean_rows(list(imp.headers), dict(imp.mapping), p.opts, batch)
+        found = self._known_emails([e for c in built if not c.data.errors
+                                    for e in c.data.emails])
         seen: set[str] = set()
         fresh: list[Plan] = []
-        deferred: list[tuple[int, list[str]]] = []
+        deferred: list[Cleaned] = []
         errors: list[dict[str, Any]] = []
-        for n, raw, data in built:
+        bases: dict[int, dict[str, Any] | None] = {}
+        for c in built:
+            data = c.data
             if data.errors:
-                errors.append(self._error(n, raw, data))
+                errors.append(self._error(c.row_number, c.raw, data))
             elif data.blank:
                 imp.skipped_count += 1
             elif p.opts.match != "create" and any(e in found or e in seen for e in data.emails):
-                deferred.append((n, raw))
+                deferred.append(c)
                 seen.update(data.emails)
             else:
                 seen.update(data.emails)
-                fresh.append(Plan(n, raw, "create", data))
+                fresh.append(Plan(c.row_number, c.raw, "create", data))
+                bases[c.row_number] = c.base
         p.created, p.kept = {}, []
         rows = _Rows()
         if self.company_error is None:
             self._companies(fresh, rows)
         else:  # the service raises what the row path raises
             p.resolve_companies(fresh)
-        self._rows(fresh, errors, rows)
+        self._rows(fresh, errors, rows, bases)
         self.db.flush()  # companies and tags made above exist before rows refer to them
         self._insert(rows, errors)
         imp.created_count += len(rows.contacts)
@@ -166,7 +169,27 @@ class BulkWriter:
                                               companies=len(rows.companies),
                                               first_row=batch[0][0], last_row=batch[-1][0]))
         if deferred:
-            carry_out(p, p.plan(deferred))
+            carry_out(p, self._plan_matched(deferred))
+
+    def _plan_matched(self, rows: list[Cleaned]) -> list[Plan]:
+        """``Planner.plan`` for rows already cleaned that match a stored contact by email
+        (decided by the planner's own rules): the matches are loaded in one query with their
+        emails, phones and tags, which the comparison and the update read."""
+        p = self.planner
+        stmt: Any = select(Contact, ContactEmail.email).join(ContactEmail).options(
+            selectinload(Contact.emails), selectinload(Contact.phones),
+            selectinload(Contact.tags))
+        stmt = scoped(self.db, stmt, p.actor, Contact, p.view)
+        found: dict[str, Contact] = {}
+        emails = {e for c in rows for e in c.data.emails}
+        for contact, email in self.db.execute(stmt.where(ContactEmail.email.in_(emails),
+                                                         Contact.deleted_at.is_(None))):
+            found.setdefault(email, contact)
+        plans = []
+        for c in rows:
+            match = next((found[e] for e in c.data.emails if e in found), None)
+            plans.append(p._decide(c.row_number, c.raw, c.data, match, None))
+        return plans
 
     def _known_emails(self, emails: list[str]) -> set[str]:
         if not emails or self.planner.opts.match == "create":
@@ -177,7 +200,7 @@ class BulkWriter:
                                               Contact.deleted_at.is_(None))))
 
     def _error(self, n: int, raw: list[str], data: RowData) -> dict[str, Any]:
-        return {"id": uuid.uuid4(), "import_id": self.imp.id, "row_number": n, "raw": raw,
+        return {"id": next(self.ids), "import_id": self.imp.id, "row_number": n, "raw": raw,
                 "errors": data.errors}
 
     def _tags(self, plans: list[Plan]) -> None:
@@ -212,25 +235,27 @@ class BulkWriter:
             domain = next((d for d in (norm.company_domain_from_email(e) for e in emails)
                            if d), None)
             data = CompanyCreate(name=name, domain=domain)
-            cid = uuid.uuid4()
+            cid = next(self.ids)
             out.companies.append({
                 "id": cid, "owner_id": p.actor.id, "name": data.name,
                 "domain": data.domain.lower() if data.domain else None,
                 "sort_name": fold(data.name), "custom_fields": dict(self.company_defaults),
                 "created_at": at, "updated_at": at, "version": 1})
-            out.changes.append({"id": uuid.uuid4(), "import_id": self.imp.id,
+            out.changes.append({"id": next(self.ids), "import_id": self.imp.id,
                                 "row_number": n, "entity_type": "company", "record_id": cid,
                                 "action": "created", "previous": None})
             p.companies_by_name[key] = cid
 
-    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: _Rows) -> None:
+    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: _Rows,
+              bases: dict[int, dict[str, Any] | None]) -> None:
         """The insert rows of a chunk's new contacts, built as ``create_contact`` builds one;
         a row the service would refuse becomes an error row instead."""
         at = now()
         good = []
         for pl in plans:
             try:
-                good.append((pl, self._contact(pl, at)))
+                good.append((pl, self._contact(pl, at, next(self.ids),
+                                               bases.get(pl.row_number))))
             except DomainError as exc:
                 pl.data.fail(exc.field or "row", exc.message)
                 errors.append(self._error(pl.row_number, pl.raw, pl.data))
@@ -239,54 +264,42 @@ class BulkWriter:
             cid = row["id"]
             data: ContactCreate = pl.data.model
             out.contacts.append(row)
-            card: _Card = row.pop("_card")
+            card: Card = row.pop("_card")
             for i, e in enumerate(card.emails):
-                out.emails.append({"id": uuid.uuid4(), "contact_id": cid, "email": e.email,
+                out.emails.append({"id": next(self.ids), "contact_id": cid, "email": e.email,
                                    "label": e.label, "is_primary": e.is_primary,
                                    "position": i})
             for i, ph in enumerate(card.phones):
-                out.phones.append({"id": uuid.uuid4(), "contact_id": cid, "e164": ph.e164,
+                out.phones.append({"id": next(self.ids), "contact_id": cid, "e164": ph.e164,
                                    "label": ph.label, "is_primary": ph.is_primary,
                                    "position": i})
             for name in clean_tag_names(list(data.tags or [])):
                 out.tags.append({"contact_id": cid, "tag_id": self.tag_ids[_fold(name)]})
-            out.changes.append({"id": uuid.uuid4(), "import_id": self.imp.id,
+            out.changes.append({"id": next(self.ids), "import_id": self.imp.id,
                                 "row_number": pl.row_number, "entity_type": "contact",
                                 "record_id": cid, "action": "created", "previous": None})
 
-    def _contact(self, pl: Plan, at: datetime) -> dict[str, Any]:
+    def _contact(self, pl: Plan, at: datetime, cid: uuid.UUID,
+                 base: dict[str, Any] | None) -> dict[str, Any]:
         data: ContactCreate = pl.data.model
-        fields = data.model_fields_set
-        row: dict[str, Any] = {
-            "id": uuid.uuid4(), "owner_id": self.planner.actor.id, "first_name": "",
-            "last_name": "", "lifecycle_stage": "lead", "do_not_contact": False,
-            "addresses": [], "social_profiles": [], "important_dates": [],
-            "created_at": at, "updated_at": at, "version": 1}
-        for key in SCALARS:
-            if key in fields:
-                value = getattr(data, key)
-                if key in ("first_name", "last_name") and value is None:
-                    value = ""
-                if key == "do_not_contact" and value is None:
-                    value = False
-                row[key] = value
-        for key in ("addresses", "social_profiles", "important_dates"):
-            if key in fields:
-                row[key] = [item.model_dump(mode="json") for item in getattr(data, key) or []]
+        row: dict[str, Any] = {"id": cid, "owner_id": self.planner.actor.id,
+                               "created_at": at, "updated_at": at, "version": 1,
+                               **(base if base is not None else contact_base(pl.data))}
         if pl.data.company_name:
-            row["company_id"] = self.planner.company_for(pl.data.company_name)
-        if "custom_fields" in fields:
+            row["company_id"] = self._company_id(pl.data.company_name)
+        if "custom_fields" in data.model_fields_set:
             row["custom_fields"] = validate_custom_fields(self.db, "contact",
                                                           data.custom_fields, existing={})
         elif self.default_error is not None:
             raise self.default_error
         else:
             row["custom_fields"] = dict(self.defaults)
-        card = _Card(row["first_name"], row["last_name"], row.get("nickname"),
-                     _channels(data.emails, "email"), _channels(data.phones, "number"))
-        refresh_search_keys(card)  # type: ignore[arg-type]
-        row["sort_name"], row["search_text"], row["_card"] = card.sort_name, card.search_text, card
         return row
+
+    def _company_id(self, name: str) -> uuid.UUID:
+        """``Planner.company_for`` with the name folded once per distinct name."""
+        found = self.planner.companies_by_name.get(_fold(name))
+        return found if found is not None else self.planner.company_for(name)
 
     def _insert(self, rows: _Rows, errors: list[dict[str, Any]]) -> None:
         tables: list[tuple[Table, list[dict[str, Any]]]] = [
@@ -316,19 +329,25 @@ class BulkWriter:
                               and item[c.name] is not None else item[c.name] for c in cols])
 
 
-def _channels(items: list[Any] | None, attr: str) -> list[Any]:
-    """Emails or phones as ``_set_channels`` stores them: first of each value kept, the first
-    one primary unless one says so (values are already normalised by the row builder)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        value = getattr(item, attr)
-        if value not in out:
-            cls = _Email if attr == "email" else _Phone
-            out[value] = cls(value, item.label, item.primary)
-    rows = list(out.values())
-    if rows and not any(r.is_primary for r in rows):
-        rows[0].is_primary = True
-    return rows
+def _uuids() -> Iterator[uuid.UUID]:
+    """Random (version 4) UUIDs as ``uuid4`` makes them, from one ``os.urandom`` call per
+    thousand rather than one each (a system call per id was a visible share of a chunk)."""
+    while True:
+        pool = os.urandom(16 * 1024)
+        for i in range(0, len(pool), 16):
+            yield uuid.UUID(bytes=pool[i:i + 16], version=4)
+
+
+def _chunks(rows: Iterator[tuple[int, list[str]]],
+            size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _table(model: Any) -> Table:
