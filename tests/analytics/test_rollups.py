@@ -26,6 +26,7 @@ from amity.commerce.models import Order
 from amity.config import get_settings
 from amity.core.db import Database
 from tests.analytics.dataset import World, build, t
+from tests.analytics.test_pages import card
 from tests.deals.deal_support import user_client
 
 PERIODS = [  # (from, to, zone): months, a day, and zones at -5, +5:30, +13:45 and UTC
@@ -139,6 +140,9 @@ def test_edits_and_deletes_after_the_roll_up(database: Database) -> None:
         stats = rollups.refresh(s)
     assert not any(x.full for x in stats)
     assert stats[0].rows == 7 and stats[1].rows == 5  # only the changed rows were read
+    with database.transaction() as s:
+        again = rollups.refresh(s)  # within the look-back the same rows are read again...
+    assert [(x.rows, x.days, x.customers) for x in again] == [(7, 0, 0), (5, 0, 0)]  # ...idly
     compare(database, w)
     with database.transaction(write=False) as s:
         got = january(s)
@@ -223,3 +227,19 @@ def test_a_rep_sees_only_their_numbers_from_the_roll_ups(app: Any, client: TestC
     assert {k: None if v is None else Decimal(v) for k, v in got.items()} == expected
     queued = client.post("/api/v1/analytics/rollups/rebuild")
     assert queued.status_code == 202 and queued.json()["kind"] == "analytics.rebuild_rollups"
+
+
+def test_the_page_reads_the_roll_ups_and_says_as_of_when(signed_in: TestClient,
+                                                          database: Database) -> None:
+    settle(database)
+    params = {"from": "2026-01-01", "to": "2026-01-31", "tz": "America/New_York",
+              "currency": "USD", "window_days": "30"}
+    assert "as of" not in signed_in.get("/analytics", params=params).text
+    with database.transaction() as s:
+        rollups.refresh(s)
+        s.execute(update(order_days).values(orders=order_days.c.orders + 1000))
+    html = signed_in.get("/analytics", params=params).text
+    assert "Orders and activities as of" in html
+    # the orders card counts what the roll-up holds: January's two USD order rows in whole
+    # UTC days (A 01-20, C 01-15) gained 1,000 each; D's 02-01 03:00Z is read live
+    assert "2,003" in card(html, "orders")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -172,7 +172,9 @@ def deal_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
         func.sum(case((and_(Deal.currency == f.currency,
                             Deal.expected_close_date >= p.start,
                             Deal.expected_close_date <= p.end), Deal.amount), else_=None)),
-    ).where(*scope)).one()
+    ).where(*scope, or_(  # only the deals that count for something: index ranges, not a scan
+        between(Deal.closed_at, p), between(Deal.created_at, p),
+        and_(Deal.expected_close_date >= p.start, Deal.expected_close_date <= p.end)))).one()
     n_won, n_lost = int(row[0] or 0), int(row[1] or 0)
     won_amount = row[3] or Decimal("0.00")
     win_rate = ratio(n_won, n_won + n_lost)
@@ -225,7 +227,8 @@ def ticket_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
                       else_=None)),
         func.sum(case((rated, Ticket.satisfaction_score), else_=None)),
         func.sum(case((rated, 1), else_=0)),
-    ).where(Ticket.deleted_at.is_(None), *owned(Ticket.assignee_id, f.owners))).one()
+    ).where(Ticket.deleted_at.is_(None), *owned(Ticket.assignee_id, f.owners),
+            or_(resolved, answered, between(Ticket.satisfaction_at, p)))).one()
     return {"tickets_resolved": Decimal(int(row[0] or 0)),
             "first_response_hours": q(None if row[1] is None else row[1] * 24, "0.01"),
             "resolution_hours": q(None if row[2] is None else row[2] * 24, "0.01"),

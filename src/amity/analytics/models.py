@@ -17,12 +17,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amity.activities.models import Interaction
 from amity.commerce.models import Order
 from amity.core.db import Base, Fixed, UTCDateTime
+from amity.tickets.models import Ticket
 
 RfmSegment = Literal["champions", "loyal", "potential_loyalists", "new_customers", "promising",
                      "need_attention", "about_to_sleep", "cannot_lose", "at_risk", "hibernating"]
@@ -49,12 +50,17 @@ class CustomerRfm(Base):
 
 _orders: Any = Order.__table__
 _interactions: Any = Interaction.__table__
+_tickets: Any = Ticket.__table__
 ANALYTICS_INDEXES = (
     Index("ix_orders_analytics", _orders.c.currency, _orders.c.ordered_at,
           postgresql_include=["contact_id", "total", "status", "owner_id", "deleted_at"]),
     Index("ix_interactions_analytics", _interactions.c.occurred_at, _interactions.c.owner_id,
           _interactions.c.channel, _interactions.c.direction,
           postgresql_include=["deleted_at"]),
+    # the ticket KPIs read only the tickets answered, resolved or rated in the period
+    Index("ix_tickets_first_responded_at", _tickets.c.first_responded_at),
+    Index("ix_tickets_resolved_at", _tickets.c.resolved_at),
+    Index("ix_tickets_satisfaction_at", _tickets.c.satisfaction_at),
 )
 
 
@@ -92,13 +98,19 @@ customer_first = Table(
     Index("ix_analytics_customer_first_at", "currency", "owner_key", "first_at"),
     Index("ix_analytics_customer_first_contact", "contact_id"),
 )
-# Where each source row was counted (its UTC day and, for orders, its customer), so an edit
-# that moves a row, or a delete, also refreshes the day and customer it used to count for.
+# What each source row counted for when the roll-ups last saw it (its time, owner, currency,
+# kind and amount; for orders its customer), so a refresh applies the difference between that
+# and the row as it is now: an edit that moves a row to another day or owner, a cancellation
+# and a soft delete come off where they were counted and go on where they count now.
 rollup_keys = Table(
     "analytics_rollup_keys", Base.metadata,
     Column("source", String(20), primary_key=True),
     Column("record_id", Uuid(), primary_key=True),
-    Column("day", Date, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("owner_id", Uuid(), nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("kind", String(12), nullable=True),  # None: counts for nothing (deleted, cancelled)
+    Column("amount", BigInteger, nullable=True),  # an order's total in cents
     Column("contact_id", Uuid(), nullable=True),
 )
 rollup_state = Table(

@@ -3,11 +3,13 @@ first counted order (per currency, per owner and over all owners).
 
 ``refresh`` brings them up to date incrementally: it reads the source rows whose
 ``updated_at`` is at or after the last watermark (minus ``LAG``, so a transaction that commits
-late is still seen), looks up in ``analytics_rollup_keys`` the day and customer each of them
-was counted for before, and recomputes exactly those days and customers from the live tables
-with SQL aggregates (an edit that moves an order to another day or owner, a cancellation and
-a soft delete all land in both the old and the new day). ``rebuild`` recomputes everything and
-is also the way to pick up hard deletes (privacy erasure), which leave no ``updated_at`` behind.
+late is still seen), compares each with what it counted for when last seen (the ledger
+``analytics_rollup_keys``) and applies the differences to the day rows they touch, so an edit
+that moves an order to another day or owner, a cancellation and a soft delete come off where
+they were counted and go on where they count now; a row read again unchanged costs nothing.
+Customers whose orders changed get their first orders recomputed from the live table.
+``rebuild`` recomputes everything with INSERT ... SELECT aggregates and is also the way to pick
+up hard deletes (privacy erasure), which leave no ``updated_at`` behind.
 
 ``split`` cuts a period's half-open UTC range into whole UTC days (read here) and the partial
 days at either end (read live), so a period in any time zone, including the half-hour ones,
@@ -151,14 +153,27 @@ def _fill_first(db: Session, contacts: Sequence[uuid.UUID] | None = None) -> Non
         first).where(*where).group_by(Order.currency, Order.contact_id)))
 
 
-def _fill_keys(db: Session, source: str) -> None:
+def _facts(source: str) -> list[Any]:
+    """A source row's ledger columns: id, time, owner, currency, kind, amount, customer."""
     if source == "orders":
-        stmt = select(literal(source), Order.id, utc_day(db, Order.ordered_at), Order.contact_id)
-    else:
-        stmt = select(literal(source), Interaction.id, utc_day(db, Interaction.occurred_at),
-                      literal(None, rollup_keys.c.contact_id.type))
-    db.execute(insert(rollup_keys).from_select(["source", "record_id", "day", "contact_id"],
-                                               stmt))
+        kind = case((and_(*_counted()), literal("order")), else_=None)
+        return [Order.id, Order.ordered_at, Order.owner_id, Order.currency, kind,
+                raw(Order.total), Order.contact_id]
+    ch = Interaction.channel
+    kind = case((Interaction.deleted_at.is_not(None), None), (ch == "call", literal("call")),
+                (and_(ch == "email", Interaction.direction == "outbound"), literal("email")),
+                (ch == "meeting", literal("meeting")), else_=None)
+    return [Interaction.id, Interaction.occurred_at, Interaction.owner_id,
+            literal(None, rollup_keys.c.currency.type), kind,
+            literal(None, rollup_keys.c.amount.type), literal(None, rollup_keys.c.contact_id.type)]
+
+
+LEDGER = ["record_id", "at", "owner_id", "currency", "kind", "amount", "contact_id"]
+
+
+def _fill_keys(db: Session, source: str) -> None:
+    db.execute(insert(rollup_keys).from_select(
+        ["source", *LEDGER], select(literal(source), *_facts(source))))
 
 
 def _lock(db: Session) -> None:
@@ -200,20 +215,51 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
                         (time.perf_counter() - t0) * 1000)
 
 
-def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Sorted days as contiguous half-open runs [first, end)."""
-    out: list[tuple[date, date]] = []
-    for d in sorted(set(days)):
-        if out and out[-1][1] == d:
-            out[-1] = (out[-1][0], d + DAY)
-        else:
-            out.append((d, d + DAY))
-    return out
-
-
 def _chunks(items: Sequence[Any]) -> Iterable[list[Any]]:
     for i in range(0, len(items), CHUNK):
         yield list(items[i:i + CHUNK])
+
+
+Fact = tuple[Any, ...]  # (at, owner_id, currency, kind, amount, contact_id)
+
+
+def _contribution(source: str, fact: Fact, sign: int) -> tuple[tuple[Any, ...], list[int]]:
+    at, owner, currency, kind, amount, contact = fact
+    if source == "orders":
+        cents = sign * int(amount or 0)
+        return (day_of(at), currency, owner), [sign, cents, cents if contact else 0]
+    return (day_of(at), owner), [sign * (kind == k) for k in ("call", "email", "meeting")]
+
+
+def _apply(db: Session, source: str, deltas: dict[tuple[Any, ...], list[int]]) -> None:
+    """Add ``deltas`` to the day rows: read the touched days' rows, add, write them back."""
+    table = order_days if source == "orders" else interaction_days
+    c = table.c
+    keys = ["day", "currency", "owner_id"] if source == "orders" else ["day", "owner_id"]
+    measures = (["orders", "revenue", "customer_revenue"] if source == "orders"
+                else ["calls", "emails_sent", "meetings"])
+    days = sorted({k[0] for k, d in deltas.items() if any(d)})
+    for group in _chunks(days):
+        rows: dict[tuple[Any, ...], list[int]] = {}
+        for r in db.execute(select(*[c[k] for k in keys], *[raw(c[m]) for m in measures])
+                            .where(c.day.in_(group))):
+            key = tuple(r[:len(keys)])
+            rows[key] = [a + int(b) for a, b in zip(rows.get(key, [0] * len(measures)),
+                                                  r[len(keys):], strict=True)]
+        for key, d in deltas.items():
+            if key[0] in group:
+                rows[key] = [a + b for a, b in zip(rows.get(key, [0] * len(measures)), d,
+                                                  strict=True)]
+        db.execute(delete(table).where(c.day.in_(group)))
+        out = []
+        for key, values in rows.items():
+            if any(values):
+                row = dict(zip(keys, key, strict=True))
+                for m, v in zip(measures, values, strict=True):
+                    row[m] = Decimal(v).scaleb(-2) if m.endswith("revenue") else v
+                out.append(row)
+        if out:
+            db.execute(insert(table), out)
 
 
 def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
@@ -223,36 +269,41 @@ def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
         return _rebuild_source(db, source, at)
     t0 = time.perf_counter()
     model: Any = Order if source == "orders" else Interaction
-    when = Order.ordered_at if source == "orders" else Interaction.occurred_at
-    contact = Order.contact_id if source == "orders" else literal(None)
-    changed = db.execute(select(model.id, when, contact)
+    changed = db.execute(select(*_facts(source))
                          .where(model.updated_at >= watermark - LAG)).all()
-    days: set[date] = set()
+    deltas: dict[tuple[Any, ...], list[int]] = {}
     contacts: set[uuid.UUID] = set()
     for rows in _chunks(changed):
         ids = [r[0] for r in rows]
         mine = and_(rollup_keys.c.source == source, rollup_keys.c.record_id.in_(ids))
-        for day, was in db.execute(select(rollup_keys.c.day, rollup_keys.c.contact_id)
-                                   .where(mine)):
-            days.add(day)
-            if was is not None:
-                contacts.add(was)
-        db.execute(delete(rollup_keys).where(mine))
-        db.execute(insert(rollup_keys), [
-            {"source": source, "record_id": r[0], "day": day_of(r[1]), "contact_id": r[2]}
-            for r in rows])
-        days.update(day_of(r[1]) for r in rows)
-        contacts.update(r[2] for r in rows if r[2] is not None)
-    table = order_days if source == "orders" else interaction_days
-    fill = _fill_orders if source == "orders" else _fill_interactions
-    for first, end in _runs(days):
-        db.execute(delete(table).where(table.c.day >= first, table.c.day < end))
-        fill(db, midnight(first), midnight(end))
+        old = {r[0]: tuple(r[1:]) for r in db.execute(
+            select(*[rollup_keys.c[k] for k in LEDGER]).where(mine))}
+        moved = []
+        for r in rows:
+            new, was = tuple(r[1:]), old.get(r[0])
+            if new == was:
+                continue  # read again within the look-back, unchanged
+            moved.append(r)
+            for fact, sign in ((was, -1), (new, 1)):
+                if fact is not None and fact[3] is not None:
+                    key, d = _contribution(source, fact, sign)
+                    deltas[key] = [a + b for a, b in zip(deltas.get(key, [0] * 3), d,
+                                                         strict=True)]
+                if fact is not None and fact[5] is not None:
+                    contacts.add(fact[5])
+        if moved:
+            db.execute(delete(rollup_keys).where(
+                rollup_keys.c.source == source,
+                rollup_keys.c.record_id.in_([r[0] for r in moved])))
+            db.execute(insert(rollup_keys), [
+                {"source": source, **dict(zip(LEDGER, r, strict=True))} for r in moved])
+    _apply(db, source, deltas)
     for group in _chunks(sorted(contacts)):
         db.execute(delete(customer_first).where(customer_first.c.contact_id.in_(group)))
         _fill_first(db, group)
     _set_state(db, source, watermark=at, full=False)
-    return RefreshStats(source, False, len(changed), len(days), len(contacts),
+    days = len({k[0] for k, d in deltas.items() if any(d)})
+    return RefreshStats(source, False, len(changed), days, len(contacts),
                         (time.perf_counter() - t0) * 1000)
 
 

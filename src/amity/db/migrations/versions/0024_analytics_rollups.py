@@ -1,6 +1,7 @@
 """Analytics roll-ups for the KPI dashboard: orders and interactions per UTC day and owner,
-each customer's first counted order per currency and owner, the ledger of where each source
-row was counted (analytics_rollup_keys) and each source's refresh watermark.
+each customer's first counted order per currency and owner, the ledger of what each source
+row counted for (analytics_rollup_keys) and each source's refresh watermark; indexes on the
+tickets' first-response, resolution and satisfaction times for the ticket KPIs' ranges.
 
 Revision ID: 0024
 Revises: 0023
@@ -56,7 +57,11 @@ def upgrade() -> None:
     op.create_table('analytics_rollup_keys',
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('record_id', sa.Uuid(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('at', UTCDateTime(), nullable=False),
+    sa.Column('owner_id', sa.Uuid(), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=True),
     sa.Column('contact_id', sa.Uuid(), nullable=True),
     sa.PrimaryKeyConstraint('source', 'record_id', name=op.f('pk_analytics_rollup_keys'))
     )
@@ -67,9 +72,16 @@ def upgrade() -> None:
     sa.Column('rebuilt_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source', name=op.f('pk_analytics_rollup_state'))
     )
+    op.create_index('ix_tickets_first_responded_at', 'tickets', ['first_responded_at'],
+                    unique=False)
+    op.create_index('ix_tickets_resolved_at', 'tickets', ['resolved_at'], unique=False)
+    op.create_index('ix_tickets_satisfaction_at', 'tickets', ['satisfaction_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tickets_satisfaction_at', table_name='tickets')
+    op.drop_index('ix_tickets_resolved_at', table_name='tickets')
+    op.drop_index('ix_tickets_first_responded_at', table_name='tickets')
     op.drop_table('analytics_rollup_state')
     op.drop_table('analytics_rollup_keys')
     op.drop_index('ix_analytics_customer_first_contact', table_name='analytics_customer_first')
