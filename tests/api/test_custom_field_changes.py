@@ -110,6 +110,10 @@ def test_archive_keeps_values_hides_the_field_and_refuses_new_values(
 
 def test_delete_unused_field_and_unknown_ids(client: TestClient) -> None:
     d = _define(client, key="spare", label="Spare", type="boolean")
+    other = _define(client, key="other", label="Other", type="number")
+    _contact(client)
+    _contact(client, other=3)  # records without a value for "spare" do not count
+    assert client.delete(f"{API}/{other['id']}").status_code == 409
     assert client.delete(f"{API}/{d['id']}").status_code == 204
     assert client.get(f"{API}/{d['id']}").status_code == 404
     assert client.patch(f"{API}/{d['id']}", json={"label": "x"}).status_code == 404

@@ -41,15 +41,19 @@ def _value(d: CustomFieldDefinition) -> Any:
     return _table(d.entity).c.custom_fields[d.key]
 
 
+def _present(d: CustomFieldDefinition) -> Any:
+    # the text form is SQL NULL when the key is missing (the JSON form is 'null' on SQLite)
+    return _value(d).as_string().is_not(None)
+
+
 def values_stored(db: Session, d: CustomFieldDefinition) -> int:
     """How many records (deleted ones too: they can be restored) hold a value for ``d``."""
     table = _table(d.entity)
-    return int(db.scalar(select(func.count()).select_from(table)
-                         .where(_value(d).is_not(None))) or 0)
+    return int(db.scalar(select(func.count()).select_from(table).where(_present(d))) or 0)
 
 
 def _distinct_values(db: Session, d: CustomFieldDefinition) -> Iterator[Any]:
-    stmt = select(_value(d)).where(_value(d).is_not(None)).distinct()
+    stmt = select(_value(d)).where(_present(d)).distinct()
     yield from db.execute(stmt.execution_options(yield_per=500)).scalars()
 
 

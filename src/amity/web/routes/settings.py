@@ -1,5 +1,5 @@
 """Settings pages: users (create or invite, change role, deactivate with reassignment,
-reactivate), teams and roles with their permission grid.
+reactivate). Teams and roles are in ``settings_teams``.
 
 Shown to users who may view settings (``settings.view``); changing users needs ``users.edit``.
 The work is done by ``auth.admin``, the same services as the API (which audit every change);
@@ -21,11 +21,11 @@ from amity.api.deps import DbSession
 from amity.api.v1.users import UserCreate
 from amity.auth import admin
 from amity.auth.access import Permission, require, scope_for
-from amity.auth.models import Role, Team, User
-from amity.auth.permissions import ACTIONS, ENTITIES
+from amity.auth.models import Role, User
 from amity.core.errors import DomainError
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
+from amity.web.routes import settings_teams
 from amity.web.templating import render, templates
 
 router = APIRouter(prefix="/settings", route_class=WebRoute)
@@ -142,17 +142,4 @@ def reactivate(user_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
     return RedirectResponse("/settings/users", status_code=303)
 
 
-@router.get("/teams")
-def teams_page(request: Request, db: DbSession, user: WebUser) -> Response:
-    require(user, Permission.SETTINGS_VIEW)
-    teams = list(db.scalars(select(Team).order_by(Team.name)))
-    managers = {u.id: u for u in db.scalars(select(User).where(
-        User.id.in_([t.manager_id for t in teams if t.manager_id])))}
-    return _page(request, "teams", "teams", teams=teams, managers=managers)
-
-
-@router.get("/roles")
-def roles_page(request: Request, db: DbSession, user: WebUser) -> Response:
-    require(user, Permission.SETTINGS_VIEW)
-    roles = list(db.scalars(select(Role).order_by(Role.builtin.desc(), Role.name)))
-    return _page(request, "roles", "roles", roles=roles, entities=ENTITIES, actions=ACTIONS)
+router.include_router(settings_teams.router)  # teams and roles: /settings/teams, /roles
