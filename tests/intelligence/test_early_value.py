@@ -38,6 +38,9 @@ def test_lifts_match_the_construction(database: Database) -> None:
     assert cats["without_mean"] == pytest.approx(140.0)
     assert cats["lift"] == pytest.approx(LIFT)
     assert cats["top_lift"] == pytest.approx(TOP_LIFT)
+    top_lo, top_hi = cats["top_lift_ci"]  # 2 of 20 on top without: some resamples have none
+    assert top_lo is not None and 1 < top_lo < TOP_LIFT and top_hi is None
+    assert "no upper limit" in cats["sentence"]
     lo, hi = cats["lift_ci"]
     assert 1 < lo < LIFT < hi and cats["significant"] is True
     assert "2.1 times the first-year value" in cats["sentence"]

@@ -30,8 +30,22 @@ class Options:
 
 
 def _ratio(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """a / b; +inf where only b is 0 (a resample with nobody on top without the signal),
+    NaN where both are."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+        out = a / np.where(b > 0, b, 1.0)
+    return np.where(b > 0, out, np.where(a > 0, np.inf, np.nan))
+
+
+def _interval(draws: npt.NDArray[np.float64], confidence: float) -> list[float | None]:
+    """Percentile interval over the defined draws (no interpolation, so an infinite upper
+    draw stays infinite: returned as None, "no upper limit"); none when many are undefined."""
+    ok = draws[~np.isnan(draws)]
+    if len(ok) < 0.99 * len(draws):
+        return [None, None]
+    tail = (1 - confidence) / 2
+    lo, hi = (float(np.quantile(ok, q, method="inverted_cdf")) for q in (tail, 1 - tail))
+    return [lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None]
 
 
 def bootstrap(values: npt.NDArray[np.float64], top: npt.NDArray[np.float64],
@@ -52,14 +66,8 @@ def bootstrap(values: npt.NDArray[np.float64], top: npt.NDArray[np.float64],
         means.append(_ratio(a[ia].mean(axis=1), b[ib].mean(axis=1)))
         tops.append(_ratio(ta[ia].mean(axis=1), tb[ib].mean(axis=1)))
         done += c
-    tail = (1 - confidence) / 2 * 100
-    out: dict[str, list[float | None]] = {}
-    for name, draws in (("mean", np.concatenate(means)), ("top", np.concatenate(tops))):
-        ok = draws[np.isfinite(draws)]
-        # an interval only when (nearly) every resample gave a ratio
-        out[name] = ([float(np.percentile(ok, tail)), float(np.percentile(ok, 100 - tail))]
-                     if len(ok) >= 0.99 * len(draws) else [None, None])
-    return out
+    return {"mean": _interval(np.concatenate(means), confidence),
+            "top": _interval(np.concatenate(tops), confidence)}
 
 
 def _fmt(x: float) -> str:
@@ -89,9 +97,11 @@ def sentence(label: str, window_days: int, n1: int, n0: int, lift: float | None,
     else:
         head = (f"{who} show no clear difference in first-year value ({_fmt(lift)}, "
                 f"{pct} interval {_range(lo, hi)} includes 1).")
-    if top_lift is not None and top_ci[0] is not None and top_ci[1] is not None:
+    if top_lift is not None and top_ci[0] is not None:
+        bounds = (_range(top_ci[0], top_ci[1]) if top_ci[1] is not None
+                  else f"at least {_fmt(top_ci[0])}, no upper limit")
         head += (f" They were {_fmt(top_lift)} as likely to reach the top quarter of "
-                 f"customers ({_range(top_ci[0], top_ci[1])}).")
+                 f"customers ({bounds}).")
     return head
 
 

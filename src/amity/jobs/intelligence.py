@@ -2,7 +2,8 @@
 
 ``intelligence.refresh`` (daily, see ``jobs.schedule``) refits lifetime value and churn on
 the whole history and rewrites the predictions; ``intelligence.contact_times`` recomputes the
-best hour to contact everyone. Both are idempotent (a rerun replaces the same rows); the
+best hour to contact everyone; ``intelligence.early_value`` stores a new early-value report.
+All are idempotent (a rerun replaces the same rows); the
 payload may override the at-risk threshold and the discount rate.
 """
 
@@ -18,6 +19,7 @@ from amity.jobs.registry import job
 
 REFRESH = "intelligence.refresh"
 CONTACT_TIMES = "intelligence.contact_times"
+EARLY_VALUE = "intelligence.early_value"
 
 if TYPE_CHECKING:
     from amity.intelligence.pipeline import Options
@@ -51,6 +53,24 @@ def contact_times(payload: dict[str, Any], db: Session, ctx: JobContext) -> None
     from amity.intelligence import contact_time
 
     contact_time.refresh(db)
+
+
+@job(EARLY_VALUE, max_attempts=3)
+def early_value(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    """Early-value signals: lifts of first-days behaviours, stored as a report."""
+    from amity.intelligence.early_value_report import analyse_early_value
+    from amity.intelligence.early_value_stats import Options
+
+    known = {"window_days", "horizon_days", "min_orders", "resamples", "seed"}
+    settings = ctx.settings
+    analyse_early_value(db, currency=settings.base_currency or settings.default_currency,
+                        base=settings.base_currency,
+                        options=Options(**{k: int(v) for k, v in payload.items() if k in known}))
+
+
+def request_early_value(db: Session, payload: dict[str, Any] | None = None) -> None:
+    """Queue the early-value analysis now (runs after this transaction commits)."""
+    queue.enqueue(db, EARLY_VALUE, dict(payload or {}))
 
 
 def request_refresh(db: Session, payload: dict[str, Any] | None = None) -> None:

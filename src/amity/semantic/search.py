@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Integer, and_, case, false, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    false,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from amity.activities.models import Interaction, InteractionParticipant
@@ -69,12 +79,18 @@ def _note_condition(db: Session, user: User) -> ColumnElement[bool]:
     return or_(*parts) if parts else false()
 
 
-def _visible(db: Session, user: User) -> dict[str, tuple[Any, ColumnElement[bool], Any]]:
+def _visible(db: Session, user: User | None,
+             ) -> dict[str, tuple[Any, ColumnElement[bool], Any]]:
+    """Per kind: the model, the reader's scope (everything for the operator's CLI: no user)
+    and the text column."""
+    if user is None:
+        return {"note": (Note, true(), Note.body),
+                "interaction": (Interaction, true(), Interaction.body)}
     return {"note": (Note, _note_condition(db, user), Note.body),
             "interaction": (Interaction, interaction_condition(db, user), Interaction.body)}
 
 
-def _rank(db: Session, user: User, q: str, limit: int, min_score: float,
+def _rank(db: Session, user: User | None, q: str, limit: int, min_score: float,
           scan: int) -> list[tuple[str, uuid.UUID, float]] | None:
     """Top hits by cosine similarity, or None when nothing visible has been embedded."""
     query = encoder.encode([q])[0]
@@ -117,7 +133,7 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _keyword(db: Session, user: User, q: str,
+def _keyword(db: Session, user: User | None, q: str,
              limit: int) -> list[tuple[str, uuid.UUID, float | None]]:
     words = keywords(q)
     if not words:
@@ -191,10 +207,11 @@ def _details(db: Session, ranked: list[tuple[str, uuid.UUID, float | None]],
     return out
 
 
-def semantic_search(db: Session, *, user: User, q: str, limit: int = 20,
+def semantic_search(db: Session, *, user: User | None, q: str, limit: int = 20,
                     min_score: float = MIN_SCORE, scan: int = SCAN,
                     use_model: bool = True) -> SemanticResults:
-    """Notes and interactions ``user`` may see that are about ``q``, most related first."""
+    """Notes and interactions ``user`` may see (None: all, for the operator's command line)
+    that are about ``q``, most related first."""
     q = q.strip()[:MAX_QUERY]
     if not q:
         return SemanticResults(q=q, mode="semantic" if encoder.available() else "keyword")
