@@ -1,4 +1,5 @@
-"""``amity import`` and ``amity export``: contacts and companies files from a terminal.
+"""``amity import`` and ``amity export``: files of contacts, companies, deals, products, orders,
+interactions (and, for export, tickets and the whole database) from a terminal.
 
 An import from the command line runs in this process (no worker needed), with a progress bar;
 it is recorded like one uploaded through the API (rollback works the same), made as ``--by``
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -21,12 +22,15 @@ from amity.cli_tickets import _database, _fail, _user
 from amity.config import get_settings
 from amity.core.errors import DomainError
 from amity.dataio import service
-from amity.dataio.export import Exporter, write_file
+from amity.dataio.export import write_file
+from amity.dataio.export_records import exporter_for, write_all
 from amity.dataio.models import DataImport
 from amity.jobs.dataio import import_store
 
 console = Console()
-Entity = Literal["contacts", "companies"]
+Entity = Literal["contacts", "companies", "deals", "products", "orders", "interactions"]
+ExportEntity = Literal["contacts", "companies", "deals", "products", "orders", "tickets",
+                       "interactions", "all"]
 By = Annotated[str | None, typer.Option("--by", help="Act as this user (email); default: the "
                                                      "first administrator")]
 
@@ -49,7 +53,7 @@ def import_command(
                                  "5,000 rows)")] = None,
     by: By = None,
 ) -> None:
-    """Import contacts or companies from a file."""
+    """Import contacts, companies, deals, products, orders or interactions from a file."""
     settings = get_settings()
     database = _database()
     store = import_store(settings)
@@ -69,7 +73,8 @@ def import_command(
                                       if v != "ignore"))
             if dry_run:
                 result = service.preview(s, imp=imp, store=store, actor=actor,
-                                         default_region=settings.default_region, limit=20)
+                                         default_region=settings.default_region, limit=20,
+                                         default_currency=settings.default_currency)
                 _report(result)
                 s.rollback()
                 return
@@ -88,7 +93,8 @@ def import_command(
 
             imp = service.run(s, imp=running, store=store,
                               default_region=settings.default_region,
-                              batch_size=settings.import_batch_size, commit=commit)
+                              batch_size=settings.import_batch_size, commit=commit,
+                              default_currency=settings.default_currency)
             s.commit()
             bar.update(task, completed=imp.position)
     except DomainError as exc:
@@ -120,20 +126,31 @@ def _report(result: dict[str, object]) -> None:
 
 
 def export_command(
-    entity: Annotated[Entity, typer.Argument(help="contacts or companies")],
+    entity: Annotated[ExportEntity, typer.Argument(
+        help="contacts, companies, deals, products, orders (one row per line), tickets, "
+             "interactions, or all (a zip with one file per entity)")],
     format: Annotated[Literal["csv", "xlsx", "vcard", "json"],
                       typer.Option("--format", "-f")] = "csv",
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="File to write (default: stdout)")] = None,
     by: By = None,
 ) -> None:
-    """Export every contact or company the user may export (formula-safe CSV/XLSX)."""
-    if format == "xlsx" and output is None:
-        raise _fail("XLSX needs -o FILE")
+    """Export every record of a kind the user may export (formula-safe CSV/XLSX)."""
+    if (format == "xlsx" or entity == "all") and output is None:
+        raise _fail("XLSX and 'all' need -o FILE")
+    if format == "vcard" and entity not in ("contacts", "companies"):
+        raise _fail("vCard is for contacts and companies; use csv, xlsx or json")
     database = _database()
     try:
+        if entity == "all":
+            assert output is not None
+            with database.transaction(write=False) as s:
+                counts = write_all(s, _user(s, by), format, output)
+            console.print(", ".join(f"{n} {e}" for e, n in counts.items())
+                          + f" written to {output}")
+            return
         with database.transaction(write=False) as s:
-            exporter = Exporter(s, _user(s, by), entity, {})
+            exporter: Any = exporter_for(s, _user(s, by), entity, {})
             total = exporter.count()
             if output is None:
                 from amity.dataio.export import stream

@@ -216,7 +216,7 @@ def test_bad_input_is_refused_and_changes_nothing(client: TestClient, database: 
                     data={"entity": "contacts"})
     assert_problem(r, 422, "file", "import.unknown_format")
     r = client.post("/api/v1/imports", files={"file": ("a.csv", b"Email\nx@y.com\n")},
-                    data={"entity": "deals"})
+                    data={"entity": "spaceships"})
     assert_problem(r, 422, "entity")
     r = client.post("/api/v1/imports", data={"entity": "contacts"})
     assert_problem(r, 422, "file")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from amity.core.customfields import definitions_for
 from amity.core.errors import ValidationFailed
+from amity.dataio import records
 
 ADDRESS = ("street", "city", "region", "postal_code", "country")
 CONTACT_FIELDS = ("first_name", "last_name", "middle_name", "full_name", "nickname",
@@ -111,12 +112,16 @@ _COMPANY_SYNONYMS: dict[str, str] = {
 
 
 def fields_for(entity: str) -> tuple[str, ...]:
+    if entity in records.FIELDS:
+        return records.FIELDS[entity]
     return CONTACT_FIELDS if entity == "contacts" else COMPANY_FIELDS
 
 
 def suggest(entity: str, headers: list[str], custom_keys: list[str]) -> dict[str, str]:
     """A target for each header: a known synonym, a custom field's key or label, or ignore.
     A single-valued target goes to the first column that names it."""
+    if entity in records.FIELDS:
+        return records.suggest(entity, headers)
     synonyms = _CONTACT_SYNONYMS if entity == "contacts" else _COMPANY_SYNONYMS
     custom = {_key(k): f"custom:{k}" for k in custom_keys}
     taken: set[str] = set()
@@ -132,6 +137,8 @@ def suggest(entity: str, headers: list[str], custom_keys: list[str]) -> dict[str
 
 
 def custom_keys(db: Session, entity: str) -> list[str]:
+    if entity in records.FIELDS:
+        return []  # custom fields are imported for contacts and companies only
     return sorted(definitions_for(db, "contact" if entity == "contacts" else "company"))
 
 
@@ -171,6 +178,10 @@ def validate(db: Session, entity: str, headers: list[str],
                                                 "email", "phone"}:
         raise ValidationFailed("mapping.no_identity", "Map at least one column to a name, "
                                "email or phone", "mapping")
+    missing = [f for f in records.REQUIRED.get(entity, ()) if f not in targets]
+    if missing:
+        raise ValidationFailed("mapping.required", "Map a column to "
+                               + ", ".join(missing), "mapping")
     if entity == "companies" and "name" not in targets:
         raise ValidationFailed("mapping.no_name", "Map a column to the company name", "mapping")
     return clean

@@ -14,7 +14,7 @@ from amity.core.clock import now
 from amity.core.db import Base, JSONType
 from amity.core.mixins import UUIDPk
 
-ENTITIES = ("contacts", "companies")
+ENTITIES = ("contacts", "companies", "deals", "products", "orders", "interactions")
 FORMATS = ("csv", "xlsx", "vcard")
 # uploaded -> mapped -> queued -> running -> done | failed; done/failed -> rolling_back ->
 # rolled_back

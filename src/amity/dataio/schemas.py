@@ -20,11 +20,16 @@ class ImportOptions(Input):
         None, description="Region for phone numbers without a country code (default: the "
                           "server's)")
     match: MatchMode = Field("update_empty", description=(
-        "An existing record with the same email (companies: domain or name): fill its empty "
-        "fields (update_empty), overwrite them (overwrite), leave it (skip), or create a new "
-        "record anyway (create). Emails, phones, tags and addresses are always merged."))
+        "An existing record with the same email (companies: domain or name; products: SKU): "
+        "fill its empty fields (update_empty), overwrite them (overwrite), leave it (skip), "
+        "or create a new record anyway (create; products: an error). Emails, phones, tags and "
+        "addresses are always merged. Deals are always created; orders and interactions "
+        "already stored (same order reference, same activity id) are skipped."))
     all_or_nothing: bool = Field(False, description="Any row with an error: nothing is "
                                  "imported")
+    default_currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="Deals, products, orders: the currency of amounts whose row names "
+                          "none (default: the server's)")
     day_first: bool | None = Field(None, description="Read 01/02/2024 as 1 February (default: "
                                    "true unless the region is US)")
     bulk: bool | None = Field(None, description=(

@@ -25,8 +25,9 @@ from amity.core.clock import now
 from amity.core.errors import Conflict, DomainError, ValidationFailed
 from amity.dataio import bulk
 from amity.dataio import mapping as maps
+from amity.dataio import records_runner as records
 from amity.dataio.export import safe_cell
-from amity.dataio.models import DataImport, ImportChange, ImportRowError
+from amity.dataio.models import ENTITIES, DataImport, ImportChange, ImportRowError
 from amity.dataio.reader import CARD_ERROR, Sniffed, count_rows, iter_rows, sniff
 from amity.dataio.rows import Options
 from amity.dataio.runner import Plan, Planner, carry_out, undo
@@ -84,8 +85,9 @@ def _spool(store: ImportStore, stream: BinaryIO) -> tuple[Path, int]:
 def create_import(db: Session, *, entity: str, filename: str | None, stream: BinaryIO,
                   store: ImportStore, actor: User) -> DataImport:
     """Store the upload, sniff it (422 if unreadable, 413 if too large) and suggest a mapping."""
-    if entity not in ("contacts", "companies"):
-        raise ValidationFailed("import.entity", "entity is 'contacts' or 'companies'", "entity")
+    if entity not in ENTITIES:
+        raise ValidationFailed("import.entity", f"entity is one of {', '.join(ENTITIES)}",
+                               "entity")
     name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     path, size = _spool(store, stream)
     try:
@@ -126,7 +128,7 @@ def set_mapping(db: Session, *, imp: DataImport, mapping: dict[str, str],
                        "longer change")
     clean = maps.validate(db, imp.entity, list(imp.headers), mapping)
     opts = check_options(options)
-    if not can_see_sensitive(actor):
+    if not can_see_sensitive(actor) and imp.entity in ("contacts", "companies"):
         hidden = {f"custom:{k}" for k in sensitive_keys(
             db, "contact" if imp.entity == "contacts" else "company")}
         if imp.entity == "contacts":
@@ -157,13 +159,42 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in opts.items() if v is not None}
 
 
+def _planner(db: Session, imp: DataImport, actor: User, opts: Options, *, dry_run: bool,
+             default_currency: str) -> Any:
+    if imp.entity in records.KIND:
+        return records.RecordPlanner(db, imp, actor, opts, dry_run=dry_run,
+                                     default_currency=default_currency)
+    return Planner(db, imp, actor, opts, dry_run=dry_run)
+
+
+def _batches(store: ImportStore, imp: DataImport, size: int,
+             start: int = 0) -> Iterator[list[tuple[int, list[str]]]]:
+    """The file's rows in batches; an order's lines (consecutive rows with one order
+    reference) stay in one batch."""
+    rows = iter_rows(store.path_of(imp), sniffed_of(imp), start=start)
+    if imp.entity != "orders":
+        return batches(rows, size)
+    ref = next((i for i, h in enumerate(imp.headers) if imp.mapping.get(h) == "order_ref"),
+               None)
+    return records.order_batches(rows, size, ref)
+
+
+def _carry_out(planner: Any, plans: list[Plan]) -> None:
+    if isinstance(planner, records.RecordPlanner):
+        records.carry_out(planner, plans)
+    else:
+        carry_out(planner, plans)
+
+
 def preview(db: Session, *, imp: DataImport, store: ImportStore, actor: User,
-            default_region: str, limit: int, batch_size: int = 500) -> dict[str, Any]:
+            default_region: str, limit: int, batch_size: int = 500,
+            default_currency: str = "USD") -> dict[str, Any]:
     """The dry run: every row planned, nothing written; the first ``limit`` rows listed."""
-    planner = Planner(db, imp, actor, Options.of(imp.options, default_region), dry_run=True)
+    planner = _planner(db, imp, actor, Options.of(imp.options, default_region), dry_run=True,
+                       default_currency=default_currency)
     counts = {"create": 0, "update": 0, "skip": 0, "error": 0}
     listed: list[Plan] = []
-    for batch in batches(iter_rows(store.path_of(imp), sniffed_of(imp)), batch_size):
+    for batch in _batches(store, imp, batch_size):
         for p in planner.plan(batch):
             counts[p.action] += 1
             if len(listed) < limit:
@@ -205,7 +236,8 @@ def start(db: Session, *, imp: DataImport, actor: User,
 
 
 def run(db: Session, *, imp: DataImport, store: ImportStore, default_region: str,
-        batch_size: int, commit: Callable[[], None]) -> DataImport:
+        batch_size: int, commit: Callable[[], None],
+        default_currency: str = "USD") -> DataImport:
     """Process the import from its ``position`` to the end, committing after each batch."""
     if imp.status in ("done", "failed", "rolling_back", "rolled_back"):
         return imp
@@ -217,21 +249,22 @@ def run(db: Session, *, imp: DataImport, store: ImportStore, default_region: str
     path, sniffed = store.path_of(imp), sniffed_of(imp)
     if imp.status != "running":
         imp.status, imp.started_at = "running", now()
-        if opts.all_or_nothing and not _validate_all(db, imp, store, actor, opts, batch_size):
+        if opts.all_or_nothing and not _validate_all(db, imp, store, actor, opts, batch_size,
+                                                     default_currency):
             imp.status, imp.finished_at = "failed", now()
             imp.message = (f"{imp.error_count} row(s) have errors; nothing was imported "
                            "(all-or-nothing)")
             return imp
         commit()
-    planner = Planner(db, imp, actor, opts, dry_run=False)
+    planner = _planner(db, imp, actor, opts, dry_run=False, default_currency=default_currency)
     if bulk.wanted(imp.entity, imp.options, imp.total_rows):
-        writer = bulk.BulkWriter(planner)
-        for batch in batches(iter_rows(path, sniffed, start=imp.position), bulk.CHUNK):
-            writer.write(batch)
-            imp.position = batch[-1][0]
-            commit()
-    for batch in batches(iter_rows(path, sniffed, start=imp.position), batch_size):
-        carry_out(planner, planner.plan(batch))
+        with bulk.BulkWriter(planner) as writer:
+            for batch in writer.batches(iter_rows(path, sniffed, start=imp.position)):
+                writer.write(batch)
+                imp.position = batch[-1][0]
+                commit()
+    for batch in _batches(store, imp, batch_size, start=imp.position):
+        _carry_out(planner, planner.plan(batch))
         imp.position = batch[-1][0]
         commit()
     if opts.all_or_nothing and imp.error_count:
@@ -248,10 +281,10 @@ def run(db: Session, *, imp: DataImport, store: ImportStore, default_region: str
 
 
 def _validate_all(db: Session, imp: DataImport, store: ImportStore, actor: User,
-                  opts: Options, batch_size: int) -> bool:
-    planner = Planner(db, imp, actor, opts, dry_run=True)
+                  opts: Options, batch_size: int, default_currency: str = "USD") -> bool:
+    planner = _planner(db, imp, actor, opts, dry_run=True, default_currency=default_currency)
     ok = True
-    for batch in batches(iter_rows(store.path_of(imp), sniffed_of(imp)), batch_size):
+    for batch in _batches(store, imp, batch_size):
         for p in planner.plan(batch):
             if p.action == "error":
                 ok = False
@@ -300,7 +333,8 @@ def rollback(db: Session, *, imp: DataImport, actor: User | None, default_region
             undone += _undo_in_bulk(db, imp, chunk, actor, region)
         else:
             for change in chunk:
-                undone += undo(db, change, actor, region)
+                undone += (records.undo(db, change, actor) if change.entity_type in
+                           records.MODELS else undo(db, change, actor, region))
         last = (chunk[-1].row_number, chunk[-1].entity_type)
         commit()
     imp.status, imp.rolled_back_at = final, now()

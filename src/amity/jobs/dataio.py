@@ -1,5 +1,5 @@
 """Jobs of imports and exports: run an import (batched, resumable), roll one back, and write a
-large export to a file.
+large export (or the whole database, as a zip) to a file.
 
 ``dataio.import`` commits after every batch together with the import's position, so a job
 re-run after a crash or a lost lease continues after the last committed batch. Rollback undoes
@@ -18,7 +18,8 @@ from amity.auth.models import User
 from amity.config import Settings
 from amity.core.clock import now
 from amity.dataio import service
-from amity.dataio.export import SUFFIX, Exporter, write_file
+from amity.dataio.export import SUFFIX, write_file
+from amity.dataio.export_records import exporter_for, write_all
 from amity.dataio.models import DataExport, DataImport
 from amity.jobs import queue
 from amity.jobs.context import JobContext
@@ -62,7 +63,8 @@ def run_import(db: Session, settings: Settings, import_id: uuid.UUID,
         return None
     return service.run(db, imp=imp, store=import_store(settings),
                        default_region=settings.default_region,
-                       batch_size=settings.import_batch_size, commit=lambda: _commit(db, ctx))
+                       batch_size=settings.import_batch_size, commit=lambda: _commit(db, ctx),
+                       default_currency=settings.default_currency)
 
 
 @job(RUN_IMPORT, max_attempts=5)
@@ -90,8 +92,13 @@ def export_job(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
         return
     root = Path(ctx.settings.export_dir)
     root.mkdir(parents=True, exist_ok=True)
+    if exp.entity == "all":  # the whole database: a zip with one file per entity
+        name = f"{exp.id}.zip"
+        exp.row_count = sum(write_all(db, user, exp.format, root / name).values())
+        exp.stored_name, exp.status, exp.finished_at = name, "done", now()
+        return
     name = f"{exp.id}.{SUFFIX[exp.format]}"
-    exporter = Exporter(db, user, exp.entity, dict(exp.filters))
-    write_file(exporter, exp.format, root / name)
+    exporter = exporter_for(db, user, exp.entity, dict(exp.filters))
+    write_file(exporter, exp.format, root / name)  # type: ignore[arg-type]
     exp.row_count = exporter.count()
     exp.stored_name, exp.status, exp.finished_at = name, "done", now()

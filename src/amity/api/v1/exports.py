@@ -1,4 +1,5 @@
-"""/exports: contacts and companies as CSV, XLSX, vCard or JSON, with the list filters.
+"""/exports: contacts and companies as CSV, XLSX, vCard or JSON, with the list filters; deals,
+products, orders, tickets and interactions as CSV, XLSX or JSON; the whole database as a zip.
 
 Small exports stream in the response; one over ``export_sync_max_rows`` records is written by
 a job and answered with 202 and the export's status URL (download when done).
@@ -26,8 +27,9 @@ from amity.contacts.queries import ContactFilters
 from amity.contacts.schemas import DeletedFilter, Stage
 from amity.core import audit
 from amity.core.contactinfo import normalise_phone
-from amity.core.errors import Conflict, NotFound, ValidationFailed
+from amity.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from amity.dataio.export import MEDIA, SUFFIX, Exporter, stream, write_xlsx
+from amity.dataio.export_records import ALL, RecordExporter, may_export
 from amity.dataio.models import DataExport
 from amity.dataio.schemas import ExportRead
 from amity.jobs.dataio import enqueue_export
@@ -133,6 +135,61 @@ def export_companies(
     return _export(request, db, user, settings, "companies", format, _jsonable(filters))
 
 
+RecordEntity = Literal["deals", "products", "orders", "tickets", "interactions"]
+RecordFormat = Literal["csv", "xlsx", "json"]
+
+
+@router.get("/records/{entity}", response_class=Response, responses=FILE_RESPONSES,
+            summary="Export deals, products, orders (one row per line), tickets or "
+                    "interactions")
+def export_records(request: Request, entity: RecordEntity, db: DbSession, user: CurrentUser,
+                   settings: AppSettings, format: RecordFormat = "csv") -> Response:
+    exporter = RecordExporter(db, user, entity)  # 403 if the user may not export them
+    total = exporter.count()
+    audit.record(db, actor_id=user.id, action="export", entity_type=entity[:-1],
+                 entity_id=None, changes={"format": [None, format], "records": [None, total]})
+    if total > settings.export_sync_max_rows:
+        return _queued(db, user, entity, format)
+    name = f"{entity}-{datetime.now().date().isoformat()}.{SUFFIX[format]}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"',
+                   "Cache-Control": "private, no-store"}
+    if format == "xlsx":
+        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
+            tmp = f.name
+        write_xlsx(exporter, Path(tmp))  # type: ignore[arg-type]
+        return FileResponse(tmp, media_type=MEDIA[format], headers=disposition,
+                            background=BackgroundTask(Path(tmp).unlink, missing_ok=True))
+    database = request.app.state.database
+
+    def chunks() -> Iterator[bytes]:
+        with database.transaction(write=False) as s:
+            yield from stream(RecordExporter(s, user, entity), format)  # type: ignore[arg-type]
+
+    return StreamingResponse(chunks(), media_type=MEDIA[format], headers=disposition)
+
+
+def _queued(db: DbSession, user: User, entity: str, fmt: str) -> JSONResponse:
+    exp = DataExport(id=uuid.uuid4(), owner_id=user.id, entity=entity, format=fmt,
+                     filters={}, status="queued")
+    db.add(exp)
+    db.flush()
+    enqueue_export(db, exp)
+    return JSONResponse(_read(exp).model_dump(mode="json"), status_code=202,
+                        headers={"Location": f"/api/v1/exports/{exp.id}"})
+
+
+@router.post("/all", status_code=202, response_model=ExportRead,
+             summary="Export the whole database: a zip with one file per entity, written in "
+                     "the background (entities you may not export are left out)",
+             responses={202: {"description": "Queued; follow the Location"}})
+def export_all(db: DbSession, user: CurrentUser, format: RecordFormat = "csv") -> Response:
+    if not any(may_export(user, e) for e in ALL):
+        raise Forbidden("You may not export anything")
+    audit.record(db, actor_id=user.id, action="export", entity_type="database",
+                 entity_id=None, changes={"format": [None, format]})
+    return _queued(db, user, "all", format)
+
+
 def _read(exp: DataExport) -> ExportRead:
     out = ExportRead.model_validate(exp)
     if exp.status == "done":
@@ -144,6 +201,10 @@ def _load(db: DbSession, user: User, export_id: uuid.UUID) -> DataExport:
     exp = db.get(DataExport, export_id)
     if exp is None:
         raise NotFound("export")
+    if exp.entity not in ("contacts", "companies"):  # their own exports only
+        if exp.owner_id != user.id:
+            raise NotFound("export")
+        return exp
     perm = _perm(exp.entity)
     require(user, perm)
     if exp.owner_id != user.id and scope_for(user, perm) != "all":
@@ -169,8 +230,9 @@ def download_export(export_id: uuid.UUID, db: DbSession, user: CurrentUser,
     path = Path(settings.export_dir) / exp.stored_name
     if not path.exists():
         raise ExportGone()
-    return FileResponse(path, media_type=MEDIA[exp.format],
-                        filename=f"{exp.entity}-{exp.id}.{SUFFIX[exp.format]}",
+    suffix, media = ("zip", "application/zip") if exp.entity == "all" else (
+        SUFFIX[exp.format], MEDIA[exp.format])
+    return FileResponse(path, media_type=media, filename=f"{exp.entity}-{exp.id}.{suffix}",
                         headers={"Cache-Control": "private, no-store"})
 
 

@@ -1,5 +1,5 @@
-"""/imports: upload a contacts or companies file, map its columns, dry-run, run, follow,
-download refused rows, roll back."""
+"""/imports: upload a file of contacts, companies, deals, products, orders or interactions,
+map its columns, dry-run, run, follow, download refused rows, roll back."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from amity.auth.models import User
 from amity.core.errors import NotFound, ValidationFailed
 from amity.dataio import mapping as maps
 from amity.dataio import service
-from amity.dataio.models import DataImport
+from amity.dataio.models import ENTITIES, DataImport
+from amity.dataio.records_runner import import_permission
 from amity.dataio.schemas import ImportRead, ImportUploaded, MappingIn, PreviewOut
 from amity.jobs.dataio import enqueue_import, enqueue_rollback, import_store
 
@@ -30,7 +31,7 @@ GONE: dict[int | str, dict[str, Any]] = {
 
 
 def _perm(entity: str) -> Permission:
-    return Permission.CONTACTS_CREATE if entity == "contacts" else Permission.COMPANIES_CREATE
+    return import_permission(entity)
 
 
 def load_import(db: DbSession, user: User, import_id: uuid.UUID) -> DataImport:
@@ -67,11 +68,12 @@ class ImportUploadRoute(APIRoute):
 def upload_import(db: DbSession, user: CurrentUser, settings: AppSettings,
                   file: Annotated[UploadFile | None, File()] = None,
                   entity: Annotated[str | None, Form(max_length=20)] = None) -> ImportUploaded:
-    if entity in ("contacts", "companies"):
+    if entity in ENTITIES:
         require(user, _perm(entity))
     else:
-        require_any(user, Permission.CONTACTS_CREATE, Permission.COMPANIES_CREATE)
-        raise ValidationFailed("import.entity", "entity is 'contacts' or 'companies'", "entity")
+        require_any(user, *{import_permission(e) for e in ENTITIES})
+        raise ValidationFailed("import.entity", f"entity is one of {', '.join(ENTITIES)}",
+                               "entity")
     if file is None:
         raise ValidationFailed("import.file_required", "Send the file as multipart/form-data "
                                "in a field named 'file'", "file")
@@ -91,7 +93,8 @@ def _fields(db: DbSession, entity: str) -> list[str]:
 router.add_api_route(
     "", upload_import, methods=["POST"], status_code=201, response_model=ImportUploaded,
     route_class_override=ImportUploadRoute,
-    summary="Upload a CSV, XLSX or vCard file (multipart: 'file' and 'entity')",
+    summary="Upload a CSV, XLSX or vCard file (multipart: 'file' and 'entity': contacts, "
+            "companies, deals, products, orders or interactions)",
     description="The file is stored and read: format, encoding, delimiter, headers (made "
                 "unique), a sample and a suggested mapping come back. Nothing is imported yet.",
     responses={411: {"description": "No Content-Length"},
@@ -131,7 +134,8 @@ def preview_import(import_id: uuid.UUID, db: DbSession, user: CurrentUser,
     if not store.path_of(imp).exists():
         raise service.FileGone()
     return service.preview(db, imp=imp, store=store, actor=user,
-                           default_region=settings.default_region, limit=limit)
+                           default_region=settings.default_region, limit=limit,
+                           default_currency=settings.default_currency)
 
 
 @router.post("/{import_id}/run", status_code=202, response_model=ImportRead,
