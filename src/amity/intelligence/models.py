@@ -20,7 +20,7 @@ from amity.core.clock import now
 from amity.core.db import Base, JSONType
 from amity.core.mixins import UUIDPk
 
-MODEL_KINDS = ("clv", "churn")
+MODEL_KINDS = ("clv", "churn", "deal", "products")
 FIT_STATUSES = ("fitted", "insufficient", "failed")
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact
 from amity.core.pagination import Page, Sort, keyset, page_of
-from amity.intelligence import contact_time
+from amity.intelligence import contact_time, recommendations
 from amity.intelligence.models import MODEL_KINDS, CustomerPrediction, ModelFit
 from amity.tickets.models import ContactSatisfaction
 
@@ -57,7 +57,15 @@ def for_contact(db: Session, contact_id: uuid.UUID) -> ContactPredictions:
                                      str(row.contact_hour_basis or "own"), 0)
     else:
         best = contact_time.population_best(db)
-    return ContactPredictions(contact_id, row, best, next_best_actions(db, row))
+    return ContactPredictions(contact_id, row, best, next_best_actions(db, row)
+                              + offer_actions(db, contact_id))
+
+
+def offer_actions(db: Session, contact_id: uuid.UUID) -> list[str]:
+    """The best product to offer, when it comes from their own purchases (a due replacement
+    or what customers who bought the same went on to buy), not a best seller's guess."""
+    offers = recommendations.recommend(db, contact_id, limit=1)
+    return [recommendations.action(offers[0])] if offers and offers[0].kind != "popular" else []
 
 
 PROMOTER_SCORE = 4.5  # average survey score (1-5) from which a customer is asked for referrals

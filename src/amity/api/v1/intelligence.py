@@ -64,7 +64,8 @@ def contact_predictions(contact_id: uuid.UUID, db: DbSession,
                             rate=view.best_time.rate, basis=view.best_time.basis)
     p = view.prediction
     if p is None:
-        return PredictionRead(contact_id=contact_id, computed=False, best_time=best)
+        return PredictionRead(contact_id=contact_id, computed=False, best_time=best,
+                              next_best_actions=view.actions)
     fields = {k: getattr(p, k) for k in PredictionRead.model_fields
               if k not in ("contact_id", "computed", "best_time") and hasattr(p, k)}
     return PredictionRead(contact_id=contact_id, computed=True, best_time=best,

@@ -34,6 +34,7 @@ from amity.deals import moves, queries, service
 from amity.deals.board import pipeline_board
 from amity.deals.models import Deal, Pipeline
 from amity.deals.schemas import DealCreate
+from amity.intelligence import predictive_queries
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.routes.deal_forms import DealForm, deal_errors, deal_payload
@@ -118,6 +119,8 @@ def deals_home(request: Request, db: DbSession, user: WebUser, settings: AppSett
         visible_contacts=visible(db, user, Contact, Permission.CONTACTS_VIEW),
         visible_companies=visible(db, user, Company, Permission.COMPANIES_VIEW),
         owner_id=owner)
+    ctx["win"] = predictive_queries.for_deals(  # the cards' stored chances to win
+        db, (d.id for col in ctx["board"].columns for d in col.deals))
     name = "deals/_board.html" if fragment and is_htmx(request) else "deals/board.html"
     return render(request, name, ctx)
 
