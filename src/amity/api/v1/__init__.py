@@ -25,6 +25,7 @@ from amity.api.v1 import (
     notes,
     orders,
     pipelines,
+    predictive,
     privacy,
     products,
     roles,
@@ -63,4 +64,5 @@ router.include_router(search.router)
 router.include_router(views.router)
 router.include_router(duplicates.router)
 router.include_router(intelligence.router)
+router.include_router(predictive.router)
 router.include_router(dataquality.router)

@@ -20,6 +20,7 @@ from amity.web.routes import (
     mailboxes,
     notifications,
     orders,
+    predictive,
     privacy,
     products,
     quick_add,
@@ -72,6 +73,7 @@ router.include_router(quick_add.router)
 router.include_router(imports.router)
 router.include_router(scoring.router)
 router.include_router(intelligence.router)
+router.include_router(predictive.router)
 router.include_router(companies.router)
 router.include_router(search.router)
 router.include_router(analytics.router)
