@@ -1,22 +1,22 @@
 """The scan over the whole database: read every live record once, find pairs, store them.
 
-Records are streamed (``yield_per``) into compact ``Candidate`` tuples; emails and phone numbers
-are read first in two statements. Stored suggestions are then brought up to date in bulk: new
-pairs are inserted as ``open``, open ones get their new score and reasons, open ones the scan no
-longer finds are deleted (the records changed), and dismissed or merged ones are left alone, so
-a dismissed pair never comes back.
+Records are streamed (``yield_per``, one statement: each contact's emails and phone numbers come
+aggregated on its row) into compact ``Candidate`` tuples, and blocked and compared through spill
+files (``blocks``), so memory does not grow with the number of records. Stored suggestions are
+then brought up to date in bulk: new pairs are inserted as ``open``, open ones get their new
+score and reasons, open ones the scan no longer finds are deleted (the records changed), and
+dismissed or merged ones are left alone, so a dismissed pair never comes back.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from amity.companies.models import Company
@@ -24,10 +24,12 @@ from amity.contacts.models import Contact, ContactEmail, ContactPhone
 from amity.core.clock import now
 from amity.core.errors import ValidationFailed
 from amity.core.text import digits
-from amity.dedupe.detect import DEFAULT_THRESHOLD, Candidate, clean, company_key, find_duplicates
+from amity.dedupe.blocks import find_duplicates_streamed
+from amity.dedupe.detect import DEFAULT_THRESHOLD, Candidate, clean, company_key
 from amity.dedupe.models import ENTITIES, DuplicateSuggestion
 
 BATCH = 5000
+SEP = "\x1f"  # the unit separator: in no email address or phone number
 
 
 @dataclass(frozen=True)
@@ -49,25 +51,28 @@ def _first_address(value: Any) -> dict[str, Any]:
     return {}
 
 
+def _joined(column: Any, key: Any) -> Any:
+    """One row per record with its values of ``column`` joined by a separator no email or
+    phone number holds, so the records stream in one statement with nothing held aside."""
+    return (select(key.label("rid"), func.aggregate_strings(column, SEP).label("vals"))
+            .group_by(key).subquery())
+
+
 def contact_candidates(db: Session) -> Iterator[Candidate]:
-    live = select(Contact.id).where(Contact.deleted_at.is_(None)).scalar_subquery()
-    emails: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for cid, email in db.execute(select(ContactEmail.contact_id, ContactEmail.email)
-                                 .where(ContactEmail.contact_id.in_(live))):
-        emails[cid].append(email.lower())
-    phones: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for cid, phone in db.execute(select(ContactPhone.contact_id, ContactPhone.e164)
-                                 .where(ContactPhone.contact_id.in_(live))):
-        phones[cid].append(phone)
+    emails = _joined(func.lower(ContactEmail.email), ContactEmail.contact_id)
+    phones = _joined(ContactPhone.e164, ContactPhone.contact_id)
     stmt = (select(Contact.id, Contact.first_name, Contact.last_name, Contact.birthday,
-                   Contact.addresses, Company.name)
+                   Contact.addresses, Company.name, emails.c.vals, phones.c.vals)
             .outerjoin(Company, Company.id == Contact.company_id)
+            .outerjoin(emails, emails.c.rid == Contact.id)
+            .outerjoin(phones, phones.c.rid == Contact.id)
             .where(Contact.deleted_at.is_(None))
             .execution_options(yield_per=BATCH))
-    for cid, first, last, birthday, addresses, company in db.execute(stmt):
+    for cid, first, last, birthday, addresses, company, mails, numbers in db.execute(stmt):
         addr = _first_address(addresses)
         yield Candidate(id=cid, first=clean(first), last=clean(last),
-                        emails=tuple(emails.pop(cid, ())), phones=tuple(phones.pop(cid, ())),
+                        emails=tuple(mails.split(SEP)) if mails else (),
+                        phones=tuple(numbers.split(SEP)) if numbers else (),
                         birthday=birthday.strftime("%Y%m%d") if birthday else "",
                         street=clean(addr.get("street")), city=clean(addr.get("city")),
                         postcode=digits(addr.get("postal_code")) or clean(
@@ -97,10 +102,12 @@ def scan(db: Session, *, entity: str, threshold: float = DEFAULT_THRESHOLD) -> S
         raise ValidationFailed("duplicates.entity", "entity is 'contact' or 'company'",
                                "entity")
     started = time.perf_counter()
-    records = list(contact_candidates(db) if entity == "contact" else company_candidates(db))
-    matches = find_duplicates(records, kind=entity, threshold=threshold)
-    count = len(records)
-    del records
+    model: Any = Contact if entity == "contact" else Company
+    expected = db.scalar(select(func.count()).select_from(model)
+                         .where(model.deleted_at.is_(None))) or 0
+    records = contact_candidates(db) if entity == "contact" else company_candidates(db)
+    matches, count = find_duplicates_streamed(records, expected=expected, kind=entity,
+                                              threshold=threshold)
     existing = {(a, b): (sid, status, score, reasons) for sid, a, b, status, score, reasons in
                 db.execute(select(DuplicateSuggestion.id, DuplicateSuggestion.a_id,
                                   DuplicateSuggestion.b_id, DuplicateSuggestion.status,
