@@ -98,6 +98,16 @@ customer_first = Table(
     Index("ix_analytics_customer_first_at", "currency", "owner_key", "first_at"),
     Index("ix_analytics_customer_first_contact", "contact_id"),
 )
+# Customers whose first counted order (per currency and owner key) fell on each UTC day: a
+# running total of it answers "distinct customers before t" without counting every customer.
+first_days = Table(
+    "analytics_first_days", Base.metadata,
+    Column("currency", String(3), nullable=False),
+    Column("owner_key", Uuid(), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("customers", Integer, nullable=False),
+    Index("ix_analytics_first_days", "currency", "owner_key", "day"),
+)
 # What each source row counted for when the roll-ups last saw it (its time, owner, currency,
 # kind and amount; for orders its customer), so a refresh applies the difference between that
 # and the row as it is now: an edit that moves a row to another day or owner, a cancellation

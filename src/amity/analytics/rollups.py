@@ -7,7 +7,8 @@ late is still seen), compares each with what it counted for when last seen (the 
 ``analytics_rollup_keys``) and applies the differences to the day rows they touch, so an edit
 that moves an order to another day or owner, a cancellation and a soft delete come off where
 they were counted and go on where they count now; a row read again unchanged costs nothing.
-Customers whose orders changed get their first orders recomputed from the live table.
+Customers whose orders changed get their first orders recomputed from the live table, and
+the per-day counts of first orders adjusted by the difference.
 ``rebuild`` recomputes everything with INSERT ... SELECT aggregates and is also the way to pick
 up hard deletes (privacy erasure), which leave no ``updated_at`` behind.
 
@@ -46,6 +47,7 @@ from amity.activities.models import Interaction
 from amity.analytics.models import (
     NIL_OWNER,
     customer_first,
+    first_days,
     interaction_days,
     order_days,
     rollup_keys,
@@ -197,8 +199,10 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
     if source == "orders":
         db.execute(delete(order_days))
         db.execute(delete(customer_first))
+        db.execute(delete(first_days))
         _fill_orders(db)
         _fill_first(db)
+        _fill_first_days(db)
         days = db.scalar(select(func.count(func.distinct(order_days.c.day)))) or 0
         customers = db.scalar(select(func.count()).select_from(customer_first)
                               .where(customer_first.c.owner_key == NIL_OWNER)) or 0
@@ -231,13 +235,11 @@ def _contribution(source: str, fact: Fact, sign: int) -> tuple[tuple[Any, ...], 
     return (day_of(at), owner), [sign * (kind == k) for k in ("call", "email", "meeting")]
 
 
-def _apply(db: Session, source: str, deltas: dict[tuple[Any, ...], list[int]]) -> None:
-    """Add ``deltas`` to the day rows: read the touched days' rows, add, write them back."""
-    table = order_days if source == "orders" else interaction_days
+def _apply(db: Session, table: Any, keys: list[str], measures: list[str],
+           deltas: dict[tuple[Any, ...], list[int]]) -> None:
+    """Add ``deltas`` (by key, ``day`` first) to ``table``: read the touched days' rows, add,
+    write them back (rows that come to zero go)."""
     c = table.c
-    keys = ["day", "currency", "owner_id"] if source == "orders" else ["day", "owner_id"]
-    measures = (["orders", "revenue", "customer_revenue"] if source == "orders"
-                else ["calls", "emails_sent", "meetings"])
     days = sorted({k[0] for k, d in deltas.items() if any(d)})
     for group in _chunks(days):
         rows: dict[tuple[Any, ...], list[int]] = {}
@@ -260,6 +262,35 @@ def _apply(db: Session, source: str, deltas: dict[tuple[Any, ...], list[int]]) -
                 out.append(row)
         if out:
             db.execute(insert(table), out)
+
+
+def _firsts(db: Session, contacts: list[uuid.UUID], sign: int,
+            deltas: dict[tuple[Any, ...], list[int]]) -> None:
+    c = customer_first.c
+    for currency, owner_key, first_at in db.execute(
+            select(c.currency, c.owner_key, c.first_at).where(c.contact_id.in_(contacts))):
+        key = (day_of(first_at), currency, owner_key)
+        deltas[key] = [deltas.get(key, [0])[0] + sign]
+
+
+def _refresh_customers(db: Session, contacts: set[uuid.UUID]) -> None:
+    """Recompute these customers' first orders, and the per-day counts of first orders."""
+    deltas: dict[tuple[Any, ...], list[int]] = {}
+    for group in _chunks(sorted(contacts)):
+        _firsts(db, group, -1, deltas)
+        db.execute(delete(customer_first).where(customer_first.c.contact_id.in_(group)))
+        _fill_first(db, group)
+        _firsts(db, group, 1, deltas)
+    _apply(db, first_days, ["day", "currency", "owner_key"], ["customers"], deltas)
+
+
+def _fill_first_days(db: Session) -> None:
+    c = customer_first.c
+    day = utc_day(db, c.first_at)
+    db.execute(insert(first_days).from_select(
+        ["day", "currency", "owner_key", "customers"],
+        select(day, c.currency, c.owner_key, func.count()).group_by(day, c.currency,
+                                                                   c.owner_key)))
 
 
 def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
@@ -297,10 +328,13 @@ def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
                 rollup_keys.c.record_id.in_([r[0] for r in moved])))
             db.execute(insert(rollup_keys), [
                 {"source": source, **dict(zip(LEDGER, r, strict=True))} for r in moved])
-    _apply(db, source, deltas)
-    for group in _chunks(sorted(contacts)):
-        db.execute(delete(customer_first).where(customer_first.c.contact_id.in_(group)))
-        _fill_first(db, group)
+    if source == "orders":
+        _apply(db, order_days, ["day", "currency", "owner_id"],
+               ["orders", "revenue", "customer_revenue"], deltas)
+        _refresh_customers(db, contacts)
+    else:
+        _apply(db, interaction_days, ["day", "owner_id"], ["calls", "emails_sent", "meetings"],
+               deltas)
     _set_state(db, source, watermark=at, full=False)
     days = len({k[0] for k, d in deltas.items() if any(d)})
     return RefreshStats(source, False, len(changed), days, len(contacts),
@@ -357,19 +391,19 @@ def customers_before(db: Session, hi: datetime, currency: str,
                      owners: Sequence[uuid.UUID] | None) -> int:
     """Distinct customers with a counted order (owned by ``owners``) before ``hi``."""
     c = customer_first.c
-    if owners is None:
-        n = db.scalar(select(func.count()).select_from(customer_first)
-                      .where(c.currency == currency, c.owner_key == NIL_OWNER,
-                             c.first_at < hi))
-    elif len(owners) == 1:
-        n = db.scalar(select(func.count()).select_from(customer_first)
-                      .where(c.currency == currency, c.owner_key == owners[0],
-                             c.first_at < hi))
-    else:
-        n = db.scalar(select(func.count(func.distinct(c.contact_id)))
-                      .where(c.currency == currency, c.owner_key.in_(list(owners)),
-                             c.first_at < hi))
-    return int(n or 0)
+    if owners is not None and len(owners) > 1:  # a team: distinct over its members' rows
+        return int(db.scalar(select(func.count(func.distinct(c.contact_id)))
+                             .where(c.currency == currency, c.owner_key.in_(list(owners)),
+                                    c.first_at < hi)) or 0)
+    key = NIL_OWNER if owners is None else owners[0]
+    cut = day_of(hi)
+    d = first_days.c
+    before = db.scalar(select(func.sum(d.customers))
+                       .where(d.currency == currency, d.owner_key == key, d.day < cut))
+    edge = db.scalar(select(func.count()).select_from(customer_first)
+                     .where(c.currency == currency, c.owner_key == key,
+                            c.first_at >= midnight(cut), c.first_at < hi))
+    return int(before or 0) + int(edge or 0)
 
 
 def activity_sums(db: Session, days: tuple[date, date],

@@ -1,5 +1,6 @@
 """Analytics roll-ups for the KPI dashboard: orders and interactions per UTC day and owner,
-each customer's first counted order per currency and owner, the ledger of what each source
+each customer's first counted order per currency and owner (and how many first orders fell on
+each day), the ledger of what each source
 row counted for (analytics_rollup_keys) and each source's refresh watermark; indexes on the
 tickets' first-response, resolution and satisfaction times for the ticket KPIs' ranges.
 
@@ -54,6 +55,14 @@ def upgrade() -> None:
                     ['currency', 'owner_key', 'first_at'], unique=False)
     op.create_index('ix_analytics_customer_first_contact', 'analytics_customer_first',
                     ['contact_id'], unique=False)
+    op.create_table('analytics_first_days',
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('owner_key', sa.Uuid(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('customers', sa.Integer(), nullable=False),
+    )
+    op.create_index('ix_analytics_first_days', 'analytics_first_days',
+                    ['currency', 'owner_key', 'day'], unique=False)
     op.create_table('analytics_rollup_keys',
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('record_id', sa.Uuid(), nullable=False),
@@ -84,6 +93,8 @@ def downgrade() -> None:
     op.drop_index('ix_tickets_first_responded_at', table_name='tickets')
     op.drop_table('analytics_rollup_state')
     op.drop_table('analytics_rollup_keys')
+    op.drop_index('ix_analytics_first_days', table_name='analytics_first_days')
+    op.drop_table('analytics_first_days')
     op.drop_index('ix_analytics_customer_first_contact', table_name='analytics_customer_first')
     op.drop_index('ix_analytics_customer_first_at', table_name='analytics_customer_first')
     op.drop_table('analytics_customer_first')
