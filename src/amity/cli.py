@@ -31,6 +31,7 @@ from amity.cli_mail import mailboxes_app
 from amity.cli_ops import backup_command, restore_command
 from amity.cli_predictive import deals_app as deal_scores_app
 from amity.cli_predictive import offers_app
+from amity.cli_reports import reports_app
 from amity.cli_scoring import scoring_app, sequences_app
 from amity.cli_semantic import semantic_app
 from amity.cli_tickets import tickets_app
@@ -60,6 +61,7 @@ app.add_typer(workflows_app, name="workflows")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(sequences_app, name="sequences")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(reports_app, name="reports")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(intelligence_app, name="intelligence")
 intelligence_app.add_typer(deal_scores_app, name="deals")
@@ -313,7 +315,10 @@ def serve(
                     workers=workers, reload=reload, access_log=access_log,
                     log_level=settings.log_level,
                     log_config=log_config(settings.log_level, settings.log_format),
-                    timeout_graceful_shutdown=graceful_timeout)
+                    timeout_graceful_shutdown=graceful_timeout,
+                    # uvicorn's 5 s default killed and restarted workers in a loop while a
+                    # loaded machine took longer than that to import the app
+                    timeout_worker_healthcheck=120)
     finally:
         if embedded is not None:
             embedded.stop()  # finishes the jobs in hand
@@ -323,6 +328,10 @@ def serve(
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once")] = 2,
     burst: Annotated[bool, typer.Option("--burst", help="Run what is due, then exit")] = False,
+    metrics_port: Annotated[int | None, typer.Option(
+        min=1, max=65535, help="Serve this worker's Prometheus metrics (job failures) on "
+        "http://<metrics-host>:<port>/metrics")] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Run background jobs (any number of workers may share a PostgreSQL database).
 
@@ -348,6 +357,10 @@ def worker(
         console.print(f"Ran {ran} job(s)")
         return
     w = Worker(database, settings, concurrency=concurrency)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
 
     def _stop(signum: int, _frame: object) -> None:
         if w.stopping:

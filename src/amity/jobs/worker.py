@@ -29,6 +29,7 @@ from amity.config import Settings
 from amity.core.db import Database
 from amity.jobs import dispatch, queue, registry, store
 from amity.jobs.context import JobContext, LeaseLost
+from amity.jobs.metrics import count_failure
 from amity.jobs.schedule import SCHEDULES, Schedule, Scheduler
 
 log = logging.getLogger("amity.jobs")
@@ -75,6 +76,8 @@ def _failed(database: Database, settings: Settings, claim: store.Claim, worker: 
                          max_s=settings.jobs_backoff_max_s)
     outcome = store.mark_failed(database, claim, worker, error=store.error_text(exc),
                                 dead=dead, retry_in=wait)
+    if outcome in (store.DEAD, store.FAILED):
+        count_failure(claim.kind, outcome)
     if outcome == store.DEAD:
         log.error("job %s (%s) is dead after attempt %d/%d: %s", claim.id, claim.kind,
                   claim.attempt, claim.max_attempts, exc)
