@@ -14,6 +14,7 @@ from amity.api.v1 import (
     dataquality,
     deals,
     duplicates,
+    early_value,
     email,
     exports,
     forecast,
@@ -28,9 +29,11 @@ from amity.api.v1 import (
     predictive,
     privacy,
     products,
+    reports,
     roles,
     scoring,
     search,
+    semantic,
     sequences,
     sla,
     tasks,
@@ -60,9 +63,12 @@ router.include_router(channels.router)
 router.include_router(imports.router)
 router.include_router(exports.router)
 router.include_router(analytics.router)
+router.include_router(reports.router)
 router.include_router(search.router)
+router.include_router(semantic.router)
 router.include_router(views.router)
 router.include_router(duplicates.router)
 router.include_router(intelligence.router)
+router.include_router(early_value.router)
 router.include_router(predictive.router)
 router.include_router(dataquality.router)

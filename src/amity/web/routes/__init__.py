@@ -13,6 +13,7 @@ from amity.web.routes import (
     deal_page,
     deals,
     duplicates,
+    early_value,
     forms,
     forms_settings,
     imports,
@@ -24,8 +25,10 @@ from amity.web.routes import (
     privacy,
     products,
     quick_add,
+    reports,
     scoring,
     search,
+    semantic,
     session,
     settings,
     settings_email,
@@ -73,10 +76,13 @@ router.include_router(quick_add.router)
 router.include_router(imports.router)
 router.include_router(scoring.router)
 router.include_router(intelligence.router)
+router.include_router(early_value.router)
 router.include_router(predictive.router)
 router.include_router(companies.router)
 router.include_router(search.router)
+router.include_router(semantic.router)
 router.include_router(analytics.router)
+router.include_router(reports.router)
 router.include_router(duplicates.router)
 router.include_router(dataquality.router)
 
