@@ -224,3 +224,17 @@ def scoped(db: Session, stmt: Select[Any], user: User, model: type[Any],
         # team id lists are small; a literal IN keeps the plan simple and the query count fixed
         return stmt.where(or_(owner.is_(None), owner.in_(sorted(team_user_ids(db, user)))))
     return stmt
+
+
+def scoped_for_action(db: Session, stmt: Select[Any], user: User, model: type[Any],
+                      permission: Permission) -> Select[Any]:
+    """Like ``scoped``, and also within the action's own scope: a role that sees all contacts
+    but exports only its own gets only its own (403 if it may do neither)."""
+    stmt = scoped(db, stmt, user, model, permission)
+    action_scope = scope_for(user, permission)
+    if action_scope == "own":
+        return stmt.where(model.owner_id == user.id)
+    if action_scope == "team":
+        return stmt.where(or_(model.owner_id.is_(None),
+                              model.owner_id.in_(sorted(team_user_ids(db, user)))))
+    return stmt

@@ -47,6 +47,7 @@ class ContactFilters:
     updated_before: datetime | None = None
     custom: dict[str, str] = field(default_factory=dict)
     deleted: str = "exclude"
+    ids: list[uuid.UUID] | None = None  # only these (ticked rows); an empty list matches none
 
 
 def _cf_value(raw: str) -> Any:
@@ -61,6 +62,8 @@ def apply_filters(stmt: Select[Any], f: ContactFilters) -> Select[Any]:
         stmt = stmt.where(Contact.deleted_at.is_(None))
     elif f.deleted == "only":
         stmt = stmt.where(Contact.deleted_at.is_not(None))
+    if f.ids is not None:
+        stmt = stmt.where(Contact.id.in_(f.ids))
     if f.lifecycle_stage:
         stmt = stmt.where(Contact.lifecycle_stage.in_(f.lifecycle_stage))
     if f.owner_id:

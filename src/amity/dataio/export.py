@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from amity.auth.access import Permission, can_see_sensitive, scoped
+from amity.auth.access import Permission, can_see_sensitive, scoped_for_action
 from amity.auth.models import User
 from amity.companies import service as companies
 from amity.companies.models import Company
@@ -75,11 +75,12 @@ class Exporter:
 
     def base(self) -> Select[Any]:
         if self.entity == "contacts":
-            stmt = scoped(self.db, select(Contact), self.user, Contact,
-                          Permission.CONTACTS_EXPORT)
+            # the export's own scope applies as well as the view scope
+            stmt = scoped_for_action(self.db, select(Contact), self.user, Contact,
+                                     Permission.CONTACTS_EXPORT)
             return queries.apply_filters(stmt, contact_filters(self.filters))
-        return scoped(self.db, select(Company), self.user, Company,
-                      Permission.COMPANIES_EXPORT)
+        return scoped_for_action(self.db, select(Company), self.user, Company,
+                                 Permission.COMPANIES_EXPORT)
 
     def count(self) -> int:
         """How many records the export holds (for companies: an upper bound, the filters
@@ -153,6 +154,8 @@ def contact_filters(raw: dict[str, Any]) -> queries.ContactFilters:
     for key in ("owner_id", "company_id", "referred_by_id"):
         if data.get(key):
             data[key] = uuid.UUID(str(data[key]))
+    if data.get("ids") is not None:
+        data["ids"] = [uuid.UUID(str(i)) for i in data["ids"]]
     from datetime import datetime
 
     for key in ("created_after", "created_before", "updated_after", "updated_before"):

@@ -1,11 +1,13 @@
-"""Bulk actions on the contact list: review what will change (and what may not), then apply."""
+"""Bulk actions on the contact list: review what will change (and what may not), then apply;
+and exports of the ticked rows, of every contact matching the list's filters, or (GET
+/contacts/export) of the list as it is shown. Exports hold only what the user may export."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,10 +19,18 @@ from amity.auth.models import User
 from amity.contacts.models import Contact
 from amity.core.errors import DomainError, ValidationFailed
 from amity.views import bulk
+from amity.views.schemas import ViewParams
 from amity.web import flash
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
-from amity.web.routes.contact_list import matching, params_from_query, query_string
+from amity.web.exporting import export_response
+from amity.web.routes.contact_list import (
+    _params,
+    filters_of,
+    matching,
+    params_from_query,
+    query_string,
+)
 from amity.web.templating import render
 
 router = APIRouter(route_class=WebRoute)
@@ -30,9 +40,20 @@ TITLES = {"tag": "Add the tag “{tag}”", "owner": "Make {owner} the owner",
 BUTTONS = {"tag": "Add the tag", "owner": "Assign the owner", "delete": "Delete them"}
 Ids = Annotated[list[uuid.UUID], Form(max_length=bulk.MAX_BULK + 1)]
 Field = Annotated[str, Form(max_length=4000)]
+Text = Annotated[str, Query(max_length=200)]
+Many = Annotated[list[str], Query(max_length=20)]
+EXPORT_FORMATS = ("csv", "xlsx", "vcard")
 
 
-def _action(value: str) -> bulk.Action:
+def _format(value: str) -> str:
+    if value in EXPORT_FORMATS:
+        return value
+    raise ValidationFailed("export.format", "Choose CSV, Excel or vCard", "format")
+
+
+def _action(value: str) -> bulk.Action | Literal["export"]:
+    if value == "export":
+        return "export"
     if value == "tag":
         return "tag"
     if value == "owner":
@@ -47,6 +68,24 @@ def _owner(value: str) -> uuid.UUID | None:
         return uuid.UUID(value) if value.strip() else None
     except ValueError as exc:
         raise ValidationFailed("bulk.owner", "Choose an owner from the list", "owner_id") from exc
+
+
+def _list_filters(db: Session, user: User, p: ViewParams) -> dict[str, Any]:
+    """The export filters (stored as JSON by a queued export) of the list as shown: its
+    filters, or for a text search the contacts the search finds."""
+    if p.q.strip():
+        found, _ = matching(db, user, p, cursor=None, limit=bulk.MAX_BULK)
+        return {"ids": [str(c.id) for c in found], "deleted": "exclude"}
+    f = filters_of(p)
+    out: dict[str, Any] = {"lifecycle_stage": f.lifecycle_stage, "tags": f.tags,
+                           "deleted": "exclude"}
+    for key in ("owner_id", "company_id"):
+        if getattr(f, key):
+            out[key] = str(getattr(f, key))
+    for key in ("created_after", "created_before"):
+        if getattr(f, key):
+            out[key] = getattr(f, key).isoformat()
+    return out
 
 
 def _selection(db: Session, user: User, ids: list[uuid.UUID], all_matching: bool,
@@ -64,11 +103,33 @@ def _selection(db: Session, user: User, ids: list[uuid.UUID], all_matching: bool
                            .order_by(Contact.sort_name, Contact.id)))
 
 
+@router.get("/contacts/export")
+def export_list(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+                format: Text = "csv", q: Text = "", stage: Many = [],  # noqa: B006
+                owner: Text = "", tag: Text = "", company: Text = "",
+                created_from: Text = "", created_to: Text = "") -> Response:
+    """The contact list as shown (its search and filters) as a file."""
+    p = _params(q, stage, owner, tag, company, created_from, created_to, "", [])
+    return export_response(request, db, user, settings, entity="contacts",
+                           fmt=_format(format), filters=_list_filters(db, user, p))
+
+
 @router.post("/contacts/bulk", dependencies=[CsrfChecked])
-def review(request: Request, db: DbSession, user: WebUser, action: Field = "",
-           tag: Field = "", owner_id: Field = "", query: Field = "",
-           all_matching: Field = "", ids: Ids = []) -> Response:  # noqa: B006
+def review(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
+           action: Field = "", tag: Field = "", owner_id: Field = "", query: Field = "",
+           all_matching: Field = "", format: Field = "csv",
+           ids: Ids = []) -> Response:  # noqa: B006
     kind = _action(action)
+    if kind == "export":
+        if all_matching == "1":
+            filters = _list_filters(db, user, params_from_query(query))
+        elif ids:
+            filters = {"ids": [str(i) for i in ids], "deleted": "exclude"}
+        else:
+            raise ValidationFailed("bulk.empty", "Tick the contacts to export, or choose all "
+                                   "matching contacts", "ids")
+        return export_response(request, db, user, settings, entity="contacts",
+                               fmt=_format(format), filters=filters)
     owner = _owner(owner_id)
     if kind == "tag" and not tag.strip():
         raise ValidationFailed("bulk.tag_required", "Give the tag to add", "tag")
@@ -87,6 +148,9 @@ def apply(request: Request, db: DbSession, user: WebUser, settings: AppSettings,
           action: Field = "", tag: Field = "", owner_id: Field = "", query: Field = "",
           ids: Ids = []) -> Response:  # noqa: B006
     kind = _action(action)
+    if kind == "export":
+        raise ValidationFailed("bulk.action", "Exports are not applied: choose Export and "
+                               "press the button on the list", "action")
     plan = bulk.plan(db, actor=user, action=kind,
                      contacts_=_selection(db, user, ids, False, query))
     back = RedirectResponse("/contacts?" + query_string(params_from_query(query)),

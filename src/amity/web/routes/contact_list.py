@@ -143,10 +143,14 @@ def contact_list(request: Request, db: DbSession, user: WebUser, settings: AppSe
            "all_columns": CONTACT_COLUMNS, "sort_labels": SORT_LABELS,
            "stages": LIFECYCLE_STAGES, "company_name": company_name,
            "more_url": "/contacts?" + query_string(p, cursor=next_cursor or ""),
-           "export_url": "/export/contacts?" + urlencode(
-               [("format", "csv"), *(("lifecycle_stage", s) for s in p.lifecycle_stage),
-                *([("tag", p.tag)] if p.tag else [])]),
-           "can_bulk": scope_for(user, Permission.CONTACTS_EDIT) != "none",
+           # the list as shown: its search and every filter (sort and columns do not matter)
+           "export_query": query_string(ViewParams(
+               q=p.q, lifecycle_stage=p.lifecycle_stage, owner_id=p.owner_id, tag=p.tag,
+               company_id=p.company_id, created_from=p.created_from,
+               created_to=p.created_to)),
+           "can_edit": scope_for(user, Permission.CONTACTS_EDIT) != "none",
+           "can_bulk": scope_for(user, Permission.CONTACTS_EDIT) != "none"
+           or scope_for(user, Permission.CONTACTS_EXPORT) != "none",
            "can_delete": scope_for(user, Permission.CONTACTS_DELETE) != "none"}
     if is_htmx(request):
         # the address bar shows the list's canonical query, not every empty form field
