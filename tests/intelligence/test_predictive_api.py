@@ -14,6 +14,7 @@ from amity import cli_predictive
 from amity.cli import app as cli_app
 from amity.config import Settings, get_settings
 from amity.core.db import Database
+from amity.deals.models import Deal
 from amity.intelligence import deal_scoring, queries, recommendations
 from amity.intelligence.models import ModelFit
 from amity.intelligence.tables import DealPrediction, ProductAssociation
@@ -46,6 +47,11 @@ def test_win_chance_before_and_after_scoring(client: Any, database: Database) ->
     assert missing.status_code == 404 and missing.headers["content-type"].startswith(PROBLEM)
     bad = client.get("/api/v1/deals/not-a-uuid/win-chance")
     assert bad.status_code == 422 and bad.headers["content-type"].startswith(PROBLEM)
+    with database.transaction() as s:  # won since the last run: no stale chance is shown
+        won = s.get(Deal, deals.open_busy)
+        assert won is not None
+        won.status = "won"
+    assert client.get(url).json()["computed"] is False
 
 
 def test_recommendations_through_the_api(client: Any, database: Database) -> None:

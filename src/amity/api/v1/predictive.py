@@ -26,9 +26,9 @@ router = APIRouter(tags=["intelligence"])
 @router.get("/deals/{deal_id}/win-chance", response_model=DealWinRead,
             summary="A deal's chance of being won, with the factors that weigh most")
 def deal_win_chance(deal_id: uuid.UUID, db: DbSession, user: CurrentUser) -> DealWinRead:
-    access_record(db, user, Deal, deal_id, Permission.DEALS_VIEW, entity="deal")
+    deal = access_record(db, user, Deal, deal_id, Permission.DEALS_VIEW, entity="deal")
     p = predictive_queries.for_deal(db, deal_id)
-    if p is None:
+    if p is None or deal.status != "open":  # closed since the last run: its score is moot
         return DealWinRead(deal_id=deal_id, computed=False)
     return DealWinRead(deal_id=deal_id, computed=True, probability=p.probability,
                        model=p.model, factors=list(p.factors), computed_at=p.computed_at)
