@@ -9,14 +9,17 @@ tags; 1% of rows with a bad email). With ``--existing E`` it first imports E con
 emails reappear in the big file (every (N / E)-th row), so duplicate matching against
 existing records has real work. Then it uploads and maps the file with the suggested mapping
 and runs the import exactly as the ``dataio.import`` job does (``--bulk``: on, off or auto by
-size). Reports rows per second and the peak resident memory (which must not grow with N: the
-file is streamed). Checks the counts. See bench/README.md.
+size). Reports rows per second (also every ``--progress`` rows, with the load average) and
+the peak resident memory of the importing process and of the largest worker process that
+cleaned rows (neither must grow with N: the file is streamed). Checks the counts. See
+bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import sys
@@ -60,7 +63,7 @@ def write_csv(path: Path, n: int, seed: int = 7, every: int = 1) -> int:
 
 
 def _import(database: Any, store: Any, src: Path, bulk: bool | None, batch: int,
-            ) -> tuple[float, Any]:
+            progress: int = 0) -> tuple[float, Any]:
     from sqlalchemy import select
 
     from amity.auth.models import User
@@ -79,8 +82,19 @@ def _import(database: Any, store: Any, src: Path, bulk: bool | None, batch: int,
     with database.session() as s:
         running = s.get(DataImport, imp_id)
         assert running is not None
+        shown = [0]
+
+        def commit() -> None:
+            s.commit()
+            assert running is not None
+            if progress and running.position - shown[0] >= progress:
+                shown[0] = running.position
+                took = time.perf_counter() - started
+                print(f"  {running.position:,} rows in {took:.1f} s ({running.position / took:,.0f}"
+                      f" rows/s), load average {os.getloadavg()[0]:.1f}", flush=True)
+
         done = service.run(s, imp=running, store=store, default_region="US",
-                           batch_size=batch, commit=s.commit)
+                           batch_size=batch, commit=commit)
         s.commit()
         elapsed = time.perf_counter() - started
         counts = (done.created_count, done.updated_count, done.skipped_count,
@@ -96,8 +110,17 @@ def main() -> None:
                     help="contacts imported first whose emails reappear in the file")
     ap.add_argument("--batch", type=int, default=500, help="rows per batch of the row path")
     ap.add_argument("--bulk", choices=["on", "off", "auto"], default="auto")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="processes that clean rows (0: in the importing process; default: "
+                    "amity.dataio.prepare.WORKERS)")
+    ap.add_argument("--progress", type=int, default=50_000,
+                    help="print the rate every this many rows (0: never)")
     args = ap.parse_args()
     bulk = {"on": True, "off": False, "auto": None}[args.bulk]
+    from amity.dataio import prepare
+
+    if args.workers is not None:
+        prepare.WORKERS = args.workers
 
     from sqlalchemy import func, select
 
@@ -126,20 +149,27 @@ def main() -> None:
           f"{time.perf_counter() - t0:.1f} s")
     usage = resource.getrusage(resource.RUSAGE_SELF)
     rss_before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
-    elapsed, counts = _import(database, store, src, bulk, args.batch)
+    load_before = os.getloadavg()
+    elapsed, counts = _import(database, store, src, bulk, args.batch, args.progress)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
     with database.transaction(write=False) as s:
         stored = s.scalar(select(func.count()).select_from(Contact))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     database.dispose()
-    print(f"bulk: {args.bulk}  row-path batch: {args.batch}")
+    print(f"bulk: {args.bulk}  row-path batch: {args.batch}  cleaning workers: "
+          f"{prepare.WORKERS} (from {prepare.POOL_FROM:,} rows)")
     print(f"created {counts[0]:,}, updated {counts[1]:,}, skipped {counts[2]:,}, errors "
           f"{counts[3]:,} (expected {bad:,}), status {counts[4]}; contacts stored: {stored:,}")
     print(f"time: {elapsed:.1f} s  ->  {args.rows / elapsed:,.0f} rows/s; this process's CPU "
           f"time {cpu:.1f} s ({args.rows / cpu:,.0f} rows per CPU second; the database "
           "server's CPU is not included)")
-    print(f"peak RSS: {peak / 1024:.0f} MB (before the run: {rss_before / 1024:.0f} MB)")
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"peak RSS: {peak / 1024:.0f} MB (before the run: {rss_before / 1024:.0f} MB); "
+          f"largest cleaning worker process: {workers.ru_maxrss / 1024:.0f} MB, their CPU "
+          f"time {workers.ru_utime + workers.ru_stime:.1f} s")
+    print("load average before / after: " + " ".join(f"{x:.1f}" for x in load_before)
+          + " / " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     matched = args.existing - seeded_bad
     if counts[3] != bad or counts[4] != "done" or (
             args.existing and counts[1] + counts[2] < matched - bad):
