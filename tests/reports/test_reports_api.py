@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from amity.auth import service as auth
 from amity.core.db import Database
 from tests.analytics.dataset import build
+from tests.conftest import make_user
 from tests.factories import assert_problem
 
 NY = "America/New_York"
@@ -201,3 +203,53 @@ def test_saved_report_crud_share_and_export(client: Any, database: Database,
                    "team_id")
     assert client.delete(f"/api/v1/reports/{rid}").status_code == 204
     assert_problem(client.get(f"/api/v1/reports/{rid}"), 404)
+
+
+def test_one_statement_per_run(database: Database, queries: Any) -> None:
+    from amity.auth.models import User
+    from amity.reports.schemas import ReportDefinition
+    from amity.reports.service import run_definition
+
+    build(database)
+    admin, _ = make_user(database, admin=True, email="boss@example.com")
+    d = ReportDefinition.model_validate({
+        "entity": "orders", "dimensions": [{"field": "ordered_at", "bucket": "week"},
+                                           {"field": "owner"}],
+        "measures": [{"op": "count"}, {"op": "avg", "field": "total"}],
+        "filters": [{"field": "currency", "op": "eq", "value": "USD"}]})
+    with database.transaction(write=False) as s:
+        boss = s.get(User, admin.id)  # scope 'all': no team lookup to make
+        assert boss is not None
+        queries.reset()
+        out = run_definition(s, boss, d, NY)
+        assert queries.count == 1, queries.statements
+        assert "GROUP BY" in queries.statements[0]
+        # weeks (from Monday, New York) with a USD order, all Una's: Nov 10, Dec 8, Dec 15,
+        # Dec 29 (D's, Dec 31), Jan 5 (E's cancelled one), Jan 12, Jan 19, Jan 26 (D's, Jan 31)
+        assert [r[0] for r in out.rows] == ["2025-11-10", "2025-12-08", "2025-12-15",
+                                            "2025-12-29", "2026-01-05", "2026-01-12",
+                                            "2026-01-19", "2026-01-26"]
+        assert out.rows[3][1:] == ["Una", 1, Decimal("10.0000")]
+
+
+def test_rows_outside_the_readers_scope_are_not_counted(client: Any,
+                                                       database: Database) -> None:
+    from sqlalchemy import update
+
+    from amity.commerce.models import Order
+
+    world = build(database)
+    with database.transaction() as s:
+        rep = auth.create_user(s, email="rep@example.com", name="Rep", password=None,
+                               role="sales_rep")
+        _, token = auth.create_api_token(s, user=rep, name="t")
+        # B's December order (200.00 USD) now belongs to the rep
+        s.execute(update(Order).where(Order.contact_id == world.contacts["B"])
+                  .values(owner_id=rep.id))
+    d = usd_orders_by_month()
+    rep_view = client.post("/api/v1/reports/run", params={"tz": NY}, json=d,
+                           headers={"Authorization": f"Bearer {token}"})
+    assert rep_view.status_code == 200, rep_view.text
+    assert rep_view.json()["rows"] == [["2025-12-01", 1, "200.00", "200.00", "200.00"]]
+    # the administrator still counts everything
+    assert run(client, d)["rows"][1] == ["2025-12-01", 3, "310.00", "10.00", "200.00"]
