@@ -4,6 +4,7 @@ nothing, all-or-nothing, and rollback of exactly what an import added."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from amity.config import Settings
 from amity.core.db import Database
 from amity.dataio.models import ImportChange
 from amity.deals.models import Deal, Stage
+from amity.jobs.worker import run_until_idle
 from tests.dataio.conftest import run_import, upload
 from tests.factories import assert_problem, make_company, make_contact
 
@@ -81,8 +83,6 @@ def test_deals_from_a_messy_semicolon_file(client: TestClient, database: Databas
     before = {d.id for d in _live(database, Deal)}
     r = client.post(f"/api/v1/imports/{imp['id']}/rollback")
     assert r.status_code == 202, r.text
-    from amity.jobs.worker import run_until_idle
-
     run_until_idle(database, settings)
     assert client.get(f"/api/v1/imports/{imp['id']}").json()["status"] == "rolled_back"
     assert _live(database, Deal) == [] and len(before) == 2
@@ -121,8 +121,6 @@ def test_products_by_sku_and_reimport_updates(client: TestClient, database: Data
     assert anvil.price == Decimal("1400") and len(_live(database, Product)) == 2
 
     client.post(f"/api/v1/imports/{re_imp['id']}/rollback")
-    from amity.jobs.worker import run_until_idle
-
     run_until_idle(database, settings)
     anvil = next(p for p in _live(database, Product) if p.sku == "A-1")
     assert anvil.price == Decimal("1299.0000")  # the update is undone, the product stays
@@ -161,6 +159,16 @@ def test_orders_group_lines_and_reimport_adds_nothing(client: TestClient, databa
     done = run_import(client, database, settings, again["id"])
     assert (done["created_count"], done["skipped_count"], done["error_count"]) == (0, 2, 0)
     assert len(_live(database, Order)) == 2
+
+    # rolling the first import back removes exactly the two orders it placed
+    with database.transaction(write=False) as s:
+        added = {c.record_id for c in s.scalars(select(ImportChange).where(
+            ImportChange.import_id == uuid.UUID(imp["id"])))}
+    assert added == {first.id, second.id}
+    assert client.post(f"/api/v1/imports/{imp['id']}/rollback").status_code == 202
+    run_until_idle(database, settings)
+    assert _live(database, Order) == []
+    assert client.get(f"/api/v1/imports/{again['id']}/errors.csv").text.count("\n") == 1
 
 
 def test_orders_all_or_nothing_leaves_nothing(client: TestClient, database: Database,
@@ -212,6 +220,13 @@ def test_interactions_match_contacts_by_email_or_phone(client: TestClient,
     done = run_import(client, database, settings, again["id"])
     assert (done["created_count"], done["skipped_count"]) == (0, 2)
     assert len(_live(database, Interaction)) == 2
+
+    other = client.post("/api/v1/interactions", json={
+        "channel": "chat", "participants": [{"contact_id": ada["id"]}]})
+    assert other.status_code == 201, other.text
+    assert client.post(f"/api/v1/imports/{imp['id']}/rollback").status_code == 202
+    run_until_idle(database, settings)
+    assert [str(i.id) for i in _live(database, Interaction)] == [other.json()["id"]]
 
 
 def test_bad_entity_and_missing_required_mapping(client: TestClient) -> None:

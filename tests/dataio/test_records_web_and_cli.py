@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from amity.cli import app as cli_app
 from amity.commerce.models import Order, Product
 from amity.config import Settings, get_settings
 from amity.core.db import Database
+from amity.dataio.models import DataImport
 from amity.jobs.worker import run_until_idle
 from tests.conftest import make_user
 from tests.factories import count
@@ -107,3 +109,27 @@ def test_cli_imports_orders_and_exports_everything(database: Database, tmp_path:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_deal_import_screen_refuses_a_bad_currency(signed_in: TestClient,
+                                                   database: Database) -> None:
+    token = page_csrf(signed_in, "/imports")
+    r = signed_in.post("/imports", data={"csrf_token": token, "entity": "deals"},
+                       files={"file": ("deals.csv", b"Deal Name,Amount\nBig,12\n")})
+    assert r.status_code == 303, r.text
+    url = r.headers["location"]
+    page = signed_in.get(url).text
+    assert "Every row makes a new deal." in page and 'name="default_currency"' in page
+    form = {"csrf_token": csrf_of(page), "col-0": "name", "col-1": "amount",
+            "default_currency": "euro", "action": "run"}
+    r = signed_in.post(f"{url}/mapping", data=form)
+    assert r.status_code == 422 and "is not an ISO currency code" in r.text
+    with database.transaction(write=False) as s:
+        [imp] = s.scalars(select(DataImport)).all()
+        assert imp.status == "uploaded" and imp.options == {}
+    form["default_currency"] = "eur"
+    r = signed_in.post(f"{url}/mapping", data=form)
+    assert r.status_code == 303
+    with database.transaction(write=False) as s:
+        [imp] = s.scalars(select(DataImport)).all()
+        assert imp.status == "queued" and imp.options["default_currency"] == "EUR"

@@ -156,6 +156,11 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(opts.get("bulk", False), bool | None):
         raise ValidationFailed("options.bulk", "bulk is true, false or null (by size)",
                                "options.bulk")
+    currency = opts.get("default_currency")
+    if currency is not None and not (isinstance(currency, str) and len(currency) == 3
+                                     and currency.isascii() and currency.isupper()):
+        raise ValidationFailed("options.default_currency", f"'{currency}' is not an ISO "
+                               "currency code such as EUR", "options.default_currency")
     return {k: v for k, v in opts.items() if v is not None}
 
 

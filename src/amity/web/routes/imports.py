@@ -126,7 +126,8 @@ async def _mapping_of(request: Request, imp: DataImport) -> tuple[dict[str, str]
     options = {"match": str(form.get("match", "update_empty")),
                "default_region": str(form.get("default_region") or "") or None,
                "all_or_nothing": form.get("all_or_nothing") == "on",
-               "bulk": {"on": True, "off": False}.get(str(form.get("bulk", "")))}
+               "bulk": {"on": True, "off": False}.get(str(form.get("bulk", ""))),
+               "default_currency": str(form.get("default_currency") or "").upper() or None}
     return mapping, options
 
 
