@@ -29,6 +29,7 @@ from tests.auth.matrix_intelligence import INTELLIGENCE
 from tests.auth.matrix_jobs import JOBS
 from tests.auth.matrix_mailboxes import MAILBOXES
 from tests.auth.matrix_outreach import OUTREACH
+from tests.auth.matrix_reports import REPORTS
 from tests.auth.matrix_scoring import SCORING
 from tests.auth.matrix_tickets import TICKETS
 from tests.auth.matrix_views import VIEWS
@@ -88,6 +89,12 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/custom-fields"): Op(ANY, 200),
     ("POST", "/api/v1/custom-fields"): Op("settings.edit", 201, body=lambda ids: {
         "entity": "contact", "key": f"k_{_hex()}", "label": "K", "type": "text"}),
+    ("GET", "/api/v1/custom-fields/{definition_id}"): Op(ANY, 200),
+    ("PATCH", "/api/v1/custom-fields/{definition_id}"): Op("settings.edit", 200,
+                                                           body=_json({"label": "Changed"})),
+    ("POST", "/api/v1/custom-fields/{definition_id}/archive"): Op("settings.edit", 200),
+    ("POST", "/api/v1/custom-fields/{definition_id}/restore"): Op("settings.edit", 200),
+    ("DELETE", "/api/v1/custom-fields/{definition_id}"): Op("settings.edit", 204),
     # users
     ("GET", "/api/v1/users/me"): Op(ANY, 200),
     ("GET", "/api/v1/users"): Op("users.view", 200),
@@ -119,7 +126,7 @@ MATRIX: dict[tuple[str, str], Op] = {
                                              body=_json({"description": "changed"})),
     ("DELETE", "/api/v1/roles/{role_id}"): Op("settings.edit", 204),
     **DEALS, **PIPELINES, **FORECAST, **COMMERCE, **JOBS, **TICKETS, **ACTIVITIES, **OUTREACH,
-    **DATAIO, **ANALYTICS,
+    **DATAIO, **ANALYTICS, **REPORTS,
     # global search: every signed-in user; each group holds only what they may see
     ("GET", "/api/v1/search"): Op(ANY, 200),
     **VIEWS,

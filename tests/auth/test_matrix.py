@@ -18,6 +18,7 @@ from amity.commerce.models import ExchangeRate, Order, Product
 from amity.companies.models import Company
 from amity.contacts.models import Contact
 from amity.core.clock import now
+from amity.core.customfields import CustomFieldDefinition
 from amity.core.db import Database
 from amity.deals.models import Deal, LostReason, Pipeline, Stage
 from amity.jobs.models import Job
@@ -30,6 +31,7 @@ from tests.auth.matrix_dedupe import DEDUPE_IDS, dedupe_target
 from tests.auth.matrix_forms import FORMS_IDS, forms_targets
 from tests.auth.matrix_mailboxes import MAILBOX_IDS, mailbox_targets
 from tests.auth.matrix_outreach import OUTREACH_IDS, outreach_targets
+from tests.auth.matrix_reports import REPORTS_IDS, reports_targets
 from tests.auth.matrix_scoring import SCORING_IDS, enrolment_target, scoring_targets
 from tests.auth.matrix_tickets import TICKET_IDS, ticket_settings_targets
 from tests.auth.matrix_views import VIEWS_IDS, views_targets
@@ -83,6 +85,7 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     ids.update({k: uuid.uuid4() for k in DEDUPE_IDS})
     ids.update({k: uuid.uuid4() for k in WEBHOOK_IDS})
     ids.update({k: uuid.uuid4() for k in VIEWS_IDS})
+    ids.update({k: uuid.uuid4() for k in REPORTS_IDS})
     ids.update({k: uuid.uuid4() for k in DATAQUALITY_IDS})
     for (method, path), op in MATRIX.items():
         body = op.body({**ids, "root": uuid.uuid4()}) if op.body else None
@@ -93,7 +96,8 @@ def test_anonymous_gets_401_everywhere(app: Any, anon: Any, database: Database) 
     assert fingerprint(database) == before
 
 
-SETTINGS_IDS = ("pipeline_id", "stage_id", "lost_reason_id", "product_id", "rate_id")
+SETTINGS_IDS = ("pipeline_id", "stage_id", "lost_reason_id", "product_id", "rate_id",
+                "definition_id")
 
 
 def _settings_targets(s: Any, path: str) -> dict[str, Any]:
@@ -112,6 +116,12 @@ def _settings_targets(s: Any, path: str) -> dict[str, Any]:
         s.flush()
         ids["pipeline_id"], ids["stage_id"] = p.id, p.stages[0].id
         ids["stage_ids"] = [st.id for st in p.stages]
+    if "{definition_id}" in path:
+        definition = CustomFieldDefinition(entity="contact", key=f"m_{uuid.uuid4().hex[:8]}",
+                                           label="Matrix", type="text")
+        s.add(definition)
+        s.flush()
+        ids["definition_id"] = definition.id
     if "{lost_reason_id}" in path:
         reason = LostReason(name=f"Reason {uuid.uuid4().hex[:8]}")
         s.add(reason)
@@ -154,6 +164,7 @@ def _extra_targets(database: Database, world: World, actor_role: str, path: str,
         ids.update(scoring_targets(s, path))
         ids.update(automation_targets(s, path))
         ids.update(views_targets(s, path, world.ids[actor_role]))
+        ids.update(reports_targets(s, path, world.ids[actor_role]))
         ids.update(dataquality_targets(s, path))
         if "{user_id}" in path:
             target = auth.create_user(s, email=f"t-{uuid.uuid4().hex[:8]}@example.com",
