@@ -4,6 +4,7 @@ reproducible for a seed, explained in plain words, and the stage-probability fal
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sqlalchemy import select
 
 from amity.core.db import Database
@@ -103,3 +104,63 @@ def test_no_closed_deals_and_no_open_deals(database: Database) -> None:
     result = _refresh(database)
     assert result.fit.status == "insufficient" and result.scored == 0
     assert "0 won and 0 lost" in (result.fit.message or "")
+
+
+def test_owner_win_rate_lead_score_and_engagement_as_of_the_close(database: Database) -> None:
+    """Hand-made: one owner closes won (day 10), lost (day 20), won (day 30); an open deal
+    follows. Each deal sees only the outcomes, score entries and interactions before it."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from amity.activities.models import Interaction, InteractionParticipant
+    from amity.contacts.models import Contact
+    from amity.deals.models import Pipeline, Stage
+    from amity.scoring.models import ScoreEntry
+    from tests.conftest import make_user
+
+    owner, _ = make_user(database)
+    start = AT - timedelta(days=100)
+    with database.transaction() as s:
+        pipeline = s.scalar(select(Pipeline).where(Pipeline.is_default.is_(True)))
+        assert pipeline is not None
+        st = {x.name: x for x in s.scalars(select(Stage).where(
+            Stage.pipeline_id == pipeline.id))}
+        person = Contact(first_name="Lead", last_name="Person")
+        s.add(person)
+        s.flush()
+        for day, points in ((5, 10), (25, 15), (50, 40)):
+            s.add(ScoreEntry(contact_id=person.id, rule_name="r", kind="behaviour",
+                             source_type="interaction", source_key=f"k{day}", points=points,
+                             occurred_at=start + timedelta(days=day)))
+        for day in (1, 15, 28, 60):
+            inter = Interaction(channel="email", direction="inbound", subject="Hi",
+                                occurred_at=start + timedelta(days=day))
+            s.add(inter)
+            s.flush()
+            s.add(InteractionParticipant(interaction_id=inter.id, contact_id=person.id,
+                                         role="from", position=0, occurred_at=inter.occurred_at,
+                                         channel="email", direction="inbound"))
+        for name, status, closed in (("A", "won", 10), ("B", "lost", 20), ("C", "won", 30),
+                                     ("D", "open", None)):
+            stage = st["Won"] if status == "won" else st["Lost"] if status == "lost" \
+                else st["Proposal"]
+            s.add(Deal(name=name, amount=Decimal("100"), currency="EUR",
+                       pipeline_id=pipeline.id, stage_id=stage.id, status=status,
+                       owner_id=owner.id, contact_id=person.id, created_at=start,
+                       closed_at=start + timedelta(days=closed) if closed else None))
+    with database.transaction(write=False) as s:
+        rows = load_deals(s, at=AT)
+        names = {d.id: d.name for d in s.scalars(select(Deal))}
+    by_name = {names[i]: rows.X[k] for k, i in enumerate(rows.ids)}
+    col = {n: rows.names.index(n) for n in ("owner_win_rate", "lead_score", "contact_touches",
+                                             "stage_probability")}
+    # (wins + 1) / (closed + 2) over the owner's deals closed before this one closed
+    assert [by_name[n][col["owner_win_rate"]] for n in "ABCD"] == [
+        pytest.approx(v) for v in (1 / 2, 2 / 3, 2 / 4, 3 / 5)]
+    assert [by_name[n][col["lead_score"]] for n in "ABCD"] == [10, 10, 25, 65]
+    # interactions in the 90 days before: A sees day 1; B days 1 and 15; C 1, 15, 28; D (at
+    # day 100) sees days 15, 28 and 60 (day 1 is more than 90 days before)
+    assert [by_name[n][col["contact_touches"]] for n in "ABCD"] == [1, 2, 3, 3]
+    # no stage history: a closed deal counts as in its pipeline's first open stage
+    assert by_name["A"][col["stage_probability"]] == pytest.approx(0.10)
+    assert by_name["D"][col["stage_probability"]] == pytest.approx(0.50)
