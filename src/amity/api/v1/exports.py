@@ -116,7 +116,8 @@ def export_contacts(
         company_id=company_id, source=source, tags=tag or [], email=email,
         phone_e164=normalise_phone(phone, settings.default_region) if phone else None,
         referred_by_id=referred_by_id, do_not_contact=do_not_contact, custom=custom,
-        deleted=deleted, **times)
+        deleted=deleted, created_after=created_after, created_before=created_before,
+        updated_after=updated_after, updated_before=updated_before)
     return _export(request, db, user, settings, "contacts", format,
                    _jsonable(dataclasses.asdict(filters)))
 
