@@ -193,6 +193,10 @@ def _set_state(db: Session, source: str, *, watermark: datetime, full: bool) -> 
                                            rebuilt_at=at if full or old is None else old))
 
 
+TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days),
+          "interactions": (rollup_keys, interaction_days)}
+
+
 def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
     t0 = time.perf_counter()
     db.execute(delete(rollup_keys).where(rollup_keys.c.source == source))
@@ -214,6 +218,8 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
     _fill_keys(db, source)
     rows = db.scalar(select(func.count()).select_from(rollup_keys)
                      .where(rollup_keys.c.source == source)) or 0
+    if is_postgres(db):  # fresh statistics, or the ledger's key lookups plan as table scans
+        db.execute(text(f"ANALYZE {', '.join(t.name for t in TABLES[source])}"))
     _set_state(db, source, watermark=at, full=True)
     return RefreshStats(source, True, int(rows), int(days), int(customers),
                         (time.perf_counter() - t0) * 1000)
