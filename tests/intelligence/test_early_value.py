@@ -70,7 +70,7 @@ def test_window_features_and_the_segment(database: Database) -> None:
     groups = seed_early(database)
     with database.transaction() as s:
         f = ev.first_orders(AT)
-        rows = {r[0]: r for r in s.execute(ev.features_query(s, f, at=AT))}
+        rows = {r[0]: r for r in s.execute(ev.features_query(f, at=AT))}
         broad, narrow = rows[groups["broad"][0]], rows[groups["narrow"][0]]
         assert (broad.orders, broad.categories, broad.tickets, broad.referrals) == (2, 2, 1, 1)
         assert (narrow.orders, narrow.categories) == (1, 1)  # Kitchen came on day 120
@@ -113,3 +113,25 @@ def test_bootstrap_is_reproducible_and_covers_the_truth() -> None:
     lo, hi = one["mean"]
     assert lo is not None and hi is not None and lo < 3.0 < hi and hi - lo < 1.5
     assert Options().window_days == 90
+
+
+def test_workflow_condition_selects_the_segment(database: Database) -> None:
+    from pydantic import ValidationError
+    from sqlalchemy import select
+
+    from amity.automation import conditions
+    from amity.automation.definition import ConditionGroup
+    from amity.contacts.models import Contact
+
+    groups = seed_early(database)
+    lacking = ConditionGroup.model_validate(
+        {"rules": [{"type": "early_value", "signal": "categories_2", "has": False}]})
+    showing = ConditionGroup.model_validate(
+        {"rules": [{"type": "early_value", "signal": "categories_2", "has": True}]})
+    with database.transaction() as s:
+        assert set(s.scalars(select(Contact.id).where(conditions.group_sql(lacking, AT)))) \
+            == set(groups["new_narrow"])
+        assert set(s.scalars(select(Contact.id).where(conditions.group_sql(showing, AT)))) \
+            == set(groups["new_broad"])
+    with pytest.raises(ValidationError):
+        ConditionGroup.model_validate({"rules": [{"type": "early_value", "signal": "x"}]})

@@ -19,6 +19,7 @@ from amity.analytics.models import CustomerRfm
 from amity.automation.definition import (
     Condition,
     ConditionGroup,
+    EarlyValueCondition,
     EventCountCondition,
     FieldCondition,
     OpenDealCondition,
@@ -33,6 +34,7 @@ from amity.core.errors import ValidationFailed
 from amity.core.tags import Tag
 from amity.core.text import fold
 from amity.deals.models import Deal
+from amity.intelligence import early_value
 
 _DATES = {"birthday"}
 _TIMES = {"last_contacted_at", "last_activity_at", "created_at"}
@@ -146,6 +148,12 @@ def _rfm(c: RfmSegmentCondition) -> ColumnElement[bool]:
     return has if c.op == "in" else not_(has)
 
 
+def _early(c: EarlyValueCondition, at: datetime) -> ColumnElement[bool]:
+    sig = early_value.signal_by_key(c.signal, c.min_orders)
+    return Contact.id.in_(early_value.window_contact_ids(sig, has=c.has, at=at,
+                                                         window_days=c.window_days))
+
+
 def condition_sql(c: Condition, at: datetime) -> ColumnElement[bool]:
     if isinstance(c, FieldCondition):
         return _field(c)
@@ -159,6 +167,8 @@ def condition_sql(c: Condition, at: datetime) -> ColumnElement[bool]:
         return _count(c, at)
     if isinstance(c, RfmSegmentCondition):
         return _rfm(c)
+    if isinstance(c, EarlyValueCondition):
+        return _early(c, at)
     return _open_deal(c)
 
 

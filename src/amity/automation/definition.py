@@ -170,8 +170,21 @@ class RfmSegmentCondition(Strict):
     segments: list[RfmSegment] = Field(min_length=1, max_length=10)
 
 
+class EarlyValueCondition(Strict):
+    """The contact is inside their first ``window_days`` (from their first counted order) and
+    shows, or lacks (``has: false``), an early-value signal (``intelligence.early_value``)."""
+
+    type: Literal["early_value"]
+    signal: Literal["categories_2", "categories_3", "repeat_orders", "multi_channel",
+                    "referral", "support_ticket"]
+    has: bool = False
+    window_days: int = Field(90, ge=7, le=365)
+    min_orders: int = Field(2, ge=2, le=20, description="The repeat-orders signal's threshold")
+
+
 Condition = Annotated[FieldCondition | TagCondition | StageCondition | OwnerCondition
-                      | EventCountCondition | OpenDealCondition | RfmSegmentCondition,
+                      | EventCountCondition | OpenDealCondition | RfmSegmentCondition
+                      | EarlyValueCondition,
                       Field(discriminator="type")]
 
 

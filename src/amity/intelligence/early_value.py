@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from amity.activities.models import InteractionParticipant
 from amity.commerce.models import COUNTED_STATUSES, Order, OrderLine
 from amity.contacts.models import Contact
-from amity.core.db import is_postgres
 from amity.core.pagination import Page, Sort, keyset, page_of
 from amity.tickets.models import Ticket
 
@@ -61,12 +62,48 @@ def signal_by_key(key: str, min_orders: int = 2) -> Signal:
     return next(s for s in signals(min_orders) if s.key == key)
 
 
-def _before(db: Session, t: Any, start: Any, days: int) -> ColumnElement[bool]:
-    """SQL: start <= t < start + days (datetimes), on either database."""
-    if is_postgres(db):
-        end = start + func.make_interval(0, 0, 0, literal(days))
-        return and_(t >= start, t < end)
-    return and_(t >= start, func.julianday(t) < func.julianday(start) + days)
+class _DaysAfter(FunctionElement[Any]):
+    """``start + days`` as a value comparable with ``t`` on both databases: an interval
+    added on PostgreSQL; on SQLite (datetimes are text) both sides become Julian days."""
+
+    inherit_cache = True
+    name = "days_after"
+
+
+@compiles(_DaysAfter)
+def _days_after_pg(element: _DaysAfter, compiler: Any, **kw: Any) -> str:
+    start, days = list(element.clauses)
+    return (f"({compiler.process(start, **kw)} + "
+            f"make_interval(0, 0, 0, {compiler.process(days, **kw)}))")
+
+
+@compiles(_DaysAfter, "sqlite")
+def _days_after_sqlite(element: _DaysAfter, compiler: Any, **kw: Any) -> str:
+    start, days = list(element.clauses)
+    return f"(julianday({compiler.process(start, **kw)}) + {compiler.process(days, **kw)})"
+
+
+def within_days(t: Any, start: Any, days: int) -> ColumnElement[bool]:
+    """SQL: start <= t < start + days (datetimes), on either database; needs no session, so
+    workflow conditions can use it too."""
+    return and_(t >= start, _AsDays(t) < _DaysAfter(start, literal(int(days), Integer)))
+
+
+class _AsDays(FunctionElement[Any]):
+    """``t`` as Julian days on SQLite (to compare with ``_DaysAfter``), itself elsewhere."""
+
+    inherit_cache = True
+    name = "as_days"
+
+
+@compiles(_AsDays)
+def _as_days_pg(element: _AsDays, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(next(iter(element.clauses)), **kw))
+
+
+@compiles(_AsDays, "sqlite")
+def _as_days_sqlite(element: _AsDays, compiler: Any, **kw: Any) -> str:
+    return f"julianday({compiler.process(next(iter(element.clauses)), **kw)})"
 
 
 def first_orders(at: datetime) -> Any:
@@ -79,13 +116,13 @@ def first_orders(at: datetime) -> Any:
             .group_by(Order.contact_id).subquery("first_orders"))
 
 
-def features_query(db: Session, first: Any, *, at: datetime,
+def features_query(first: Any, *, at: datetime,
                    window_days: int = WINDOW_DAYS) -> Select[Any]:
     """(contact_id, first_at, orders, categories, channels, tickets, referrals) per customer
     of ``first``: five grouped subqueries left-joined, one statement."""
     f = first
     counted = and_(Order.status.in_(COUNTED_STATUSES), Order.ordered_at < at)
-    in_window = _before(db, Order.ordered_at, f.c.first_at, window_days)
+    in_window = within_days(Order.ordered_at, f.c.first_at, window_days)
     orders = (select(Order.contact_id.label("cid"), func.count(Order.id).label("n"))
               .join(f, f.c.contact_id == Order.contact_id).where(counted, in_window)
               .group_by(Order.contact_id).subquery("w_orders"))
@@ -102,19 +139,19 @@ def features_query(db: Session, first: Any, *, at: datetime,
         select(P.contact_id.label("cid"), P.channel.label("channel"))
         .join(f, f.c.contact_id == P.contact_id)
         .where(P.active.is_(True), P.occurred_at < at,
-               _before(db, P.occurred_at, f.c.first_at, window_days))).subquery("w_used")
+               within_days(P.occurred_at, f.c.first_at, window_days))).subquery("w_used")
     channels = (select(used.c.cid, func.count(func.distinct(used.c.channel)).label("n"))
                 .group_by(used.c.cid).subquery("w_channels"))
     tickets = (select(Ticket.contact_id.label("cid"), func.count(Ticket.id).label("n"))
                .join(f, f.c.contact_id == Ticket.contact_id)
                .where(Ticket.created_at < at,
-                      _before(db, Ticket.created_at, f.c.first_at, window_days))
+                      within_days(Ticket.created_at, f.c.first_at, window_days))
                .group_by(Ticket.contact_id).subquery("w_tickets"))
     R = Contact.__table__.alias("referred")
     refs = (select(R.c.referred_by_id.label("cid"), func.count(R.c.id).label("n"))
             .join(f, f.c.contact_id == R.c.referred_by_id)
             .where(R.c.deleted_at.is_(None), R.c.created_at < at,
-                   _before(db, R.c.created_at, f.c.first_at, window_days))
+                   within_days(R.c.created_at, f.c.first_at, window_days))
             .group_by(R.c.referred_by_id).subquery("w_referrals"))
     stmt = select(f.c.contact_id, f.c.first_at)
     for name, sub in (("orders", orders), ("categories", cats), ("channels", channels),
@@ -124,14 +161,14 @@ def features_query(db: Session, first: Any, *, at: datetime,
     return stmt
 
 
-def values_query(db: Session, first: Any, *, at: datetime,
+def values_query(first: Any, *, at: datetime,
                  horizon_days: int = HORIZON_DAYS) -> Select[uuid.UUID | None, str, Decimal]:
     """(contact_id, currency, revenue) of each customer's first ``horizon_days``."""
     f = first
     stmt = (select(Order.contact_id, Order.currency, func.sum(Order.total))
             .join(f, f.c.contact_id == Order.contact_id)
             .where(Order.status.in_(COUNTED_STATUSES), Order.ordered_at < at,
-                   _before(db, Order.ordered_at, f.c.first_at, horizon_days))
+                   within_days(Order.ordered_at, f.c.first_at, horizon_days))
             .group_by(Order.contact_id, Order.currency))
     return stmt
 
@@ -152,11 +189,11 @@ def load_cohort(db: Session, *, at: datetime, factors: Any, window_days: int = W
     maps a currency to a Decimal factor into the reporting currency (None: no rate)."""
     f = first_orders(at)
     cutoff = at - timedelta(days=horizon_days)
-    feats = db.execute(features_query(db, f, at=at, window_days=window_days)
+    feats = db.execute(features_query(f, at=at, window_days=window_days)
                        .where(f.c.first_at < cutoff).order_by(f.c.contact_id)).all()
     value: dict[uuid.UUID, Decimal] = {}
     missing: set[uuid.UUID] = set()
-    for cid, currency, total in db.execute(values_query(db, f, at=at,
+    for cid, currency, total in db.execute(values_query(f, at=at,
                                                         horizon_days=horizon_days)
                                            .where(f.c.first_at < cutoff)):
         factor = factors(str(currency))
@@ -190,7 +227,7 @@ def window_customers(db: Session, visible: Any, *, signal: Signal, has: bool, at
     signal, newest first; ``visible`` restricts the statement to the contacts the reader
     may see (``auth.access.scoped``). One statement per page."""
     f = first_orders(at)
-    feats = features_query(db, f, at=at, window_days=window_days).subquery("features")
+    feats = features_query(f, at=at, window_days=window_days).subquery("features")
     col = feats.c[signal.feature]
     stmt = visible(select(Contact, feats).join(feats, feats.c.contact_id == Contact.id)
                    .where(Contact.deleted_at.is_(None),
@@ -207,6 +244,18 @@ def window_customers(db: Session, visible: Any, *, signal: Signal, has: bool, at
         items.append(WindowCustomer(contact.id, contact, first_at, max(0, left),
                                     {n: int(getattr(r, n)) for n in FEATURES}))
     return page_of(items, sort, limit, lambda it: it.first_at)
+
+
+def window_contact_ids(signal: Signal, *, has: bool, at: datetime,
+                       window_days: int = WINDOW_DAYS) -> Select[Any]:
+    """SQL: ids of the customers inside their window at ``at`` who show (or lack) the
+    signal; workflows use it as a condition (``contacts.id IN (...)``)."""
+    f = first_orders(at)
+    feats = features_query(f, at=at, window_days=window_days).subquery("features")
+    col = feats.c[signal.feature]
+    return select(feats.c.contact_id).where(
+        feats.c.first_at >= at - timedelta(days=window_days),
+        col >= signal.threshold if has else col < signal.threshold)
 
 
 def has_signal(features: dict[str, int], signal: Signal) -> bool:

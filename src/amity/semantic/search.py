@@ -19,8 +19,10 @@ from pydantic import BaseModel
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    String,
     and_,
     case,
+    cast,
     false,
     or_,
     select,
@@ -99,7 +101,8 @@ def _rank(db: Session, user: User | None, q: str, limit: int, min_score: float,
     found: list[tuple[str, uuid.UUID, float]] = []
     seen = 0
     for kind, (model, visible, _) in _visible(db, user).items():
-        rows = db.execute(select(E.source_id, E.vector)
+        # the id as text: only the few hits become UUID objects, not every candidate
+        rows = db.execute(select(cast(E.source_id, String), E.vector)
                           .join(model, model.id == E.source_id)
                           .where(E.source_type == kind, E.model == encoder.MODEL_NAME,
                                  model.deleted_at.is_(None), visible)
@@ -109,7 +112,7 @@ def _rank(db: Session, user: User | None, q: str, limit: int, min_score: float,
             continue
         scores = encoder.from_bytes([r[1] for r in rows]) @ query
         best = np.argsort(-scores)[:limit]
-        found += [(kind, rows[i][0], float(scores[i])) for i in best
+        found += [(kind, uuid.UUID(rows[i][0]), float(scores[i])) for i in best
                   if scores[i] >= min_score]
     if not seen:
         return None
@@ -186,8 +189,8 @@ def _details(db: Session, ranked: list[tuple[str, uuid.UUID, float | None]],
             select(Contact.id, Contact.first_name, Contact.last_name)
             .where(Contact.id.in_(contact_ids))))
     if company_ids:
-        names.update(db.execute(select(Company.id, Company.name)
-                                .where(Company.id.in_(company_ids))).tuples())
+        names.update((r[0], r[1]) for r in db.execute(
+            select(Company.id, Company.name).where(Company.id.in_(company_ids))))
     out: list[SemanticHit] = []
     for kind, rid, score in ranked:
         if kind == "note" and rid in notes:
