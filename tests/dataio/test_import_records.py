@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -16,8 +17,10 @@ from amity.activities.models import Interaction
 from amity.commerce.models import Order, Product
 from amity.config import Settings
 from amity.core.db import Database
+from amity.dataio import service
 from amity.dataio.models import ImportChange
 from amity.deals.models import Deal, Stage
+from amity.jobs import dataio as jobs
 from amity.jobs.worker import run_until_idle
 from tests.dataio.conftest import run_import, upload
 from tests.factories import assert_problem, make_company, make_contact
@@ -237,3 +240,39 @@ def test_bad_entity_and_missing_required_mapping(client: TestClient) -> None:
     r = client.post(f"/api/v1/imports/{imp['id']}/run")
     assert_problem(r, 422, "mapping")
     assert client.get(f"/api/v1/imports/{imp['id']}").json()["status"] == "uploaded"
+
+
+def test_order_import_resumes_after_a_crash_without_splitting_orders(
+        client: TestClient, database: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_contact(client, emails=[{"email": "ada@example.com"}])
+    rows = ["Order ID,Email,Qty,Item Name,Item Cost"] + [
+        f"R{n},ada@example.com,{line},Item {line},1.10" for n in range(40)
+        for line in (1, 2, 3)]
+    imp = upload(client, "orders.csv", "\n".join(rows).encode(), entity="orders")
+    client.put(f"/api/v1/imports/{imp['id']}/mapping", json={"mapping": imp["mapping"]})
+    assert client.post(f"/api/v1/imports/{imp['id']}/run").status_code == 202
+    real = service._carry_out
+    seen: list[int] = []
+
+    def crash_on_second_batch(planner: Any, plans: Any) -> None:
+        seen.append(len(plans))
+        real(planner, plans)
+        if len(seen) == 2:
+            raise RuntimeError("worker killed mid-batch")
+
+    monkeypatch.setattr(service, "_carry_out", crash_on_second_batch)
+    with pytest.raises(RuntimeError), database.transaction() as s:
+        jobs.run_import(s, settings, uuid.UUID(imp["id"]))
+    assert seen == [51, 51]  # batches of 50 rows grow to the end of the order in hand
+    state = client.get(f"/api/v1/imports/{imp['id']}").json()
+    assert (state["status"], state["position"], state["created_count"]) == ("running", 51, 17)
+    monkeypatch.setattr(service, "_carry_out", real)
+    with database.transaction() as s:
+        jobs.run_import(s, settings, uuid.UUID(imp["id"]))
+    state = client.get(f"/api/v1/imports/{imp['id']}").json()
+    assert (state["status"], state["position"], state["created_count"]) == ("done", 120, 40)
+    orders = _live(database, Order)
+    assert sorted(o.external_ref for o in orders) == sorted(f"R{n}" for n in range(40))
+    assert {len(o.lines) for o in orders} == {3}
+    assert {o.total for o in orders} == {Decimal("6.60")}
