@@ -253,3 +253,31 @@ def test_rows_outside_the_readers_scope_are_not_counted(client: Any,
     assert rep_view.json()["rows"] == [["2025-12-01", 1, "200.00", "200.00", "200.00"]]
     # the administrator still counts everything
     assert run(client, d)["rows"][1] == ["2025-12-01", 3, "310.00", "10.00", "200.00"]
+
+
+def test_sharing_with_a_team(client: Any, database: Database) -> None:
+    tokens = {}
+    with database.transaction() as s:
+        for name in ("member", "outsider"):
+            u = auth.create_user(s, email=f"{name}@example.com", name=name, password=None,
+                                 role="sales_rep")
+            _, token = auth.create_api_token(s, user=u, name="t")
+            tokens[name] = ({"Authorization": f"Bearer {token}"}, str(u.id))
+    team = client.post("/api/v1/teams", json={"name": "North"})
+    assert team.status_code == 201, team.text
+    r = client.put(f"/api/v1/teams/{team.json()['id']}/members",
+                   json={"member_ids": [tokens["member"][1]]})
+    assert r.status_code == 200, r.text
+    rid = client.post("/api/v1/reports", json={
+        "name": "Team report", "visibility": "team", "team_id": team.json()["id"],
+        "definition": {"entity": "contacts"}}).json()["id"]
+    member, outsider = tokens["member"][0], tokens["outsider"][0]
+    assert [x["id"] for x in client.get("/api/v1/reports", headers=member).json()] == [rid]
+    assert client.get(f"/api/v1/reports/{rid}/run", headers=member).json()["rows"] == [[0]]
+    assert client.get("/api/v1/reports", headers=outsider).json() == []
+    assert_problem(client.get(f"/api/v1/reports/{rid}", headers=outsider), 404)
+    # the member may not share their own report with a team they are not in
+    own = client.post("/api/v1/reports", headers=outsider, json={
+        "name": "Mine", "visibility": "team", "team_id": team.json()["id"],
+        "definition": {"entity": "contacts"}})
+    assert_problem(own, 422, "team_id")
