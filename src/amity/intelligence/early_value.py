@@ -113,7 +113,7 @@ def first_orders(at: datetime) -> Any:
             .join(Contact, Contact.id == Order.contact_id)
             .where(Contact.deleted_at.is_(None), Order.status.in_(COUNTED_STATUSES),
                    Order.ordered_at < at)
-            .group_by(Order.contact_id).subquery("first_orders"))
+            .group_by(Order.contact_id).cte("first_orders"))
 
 
 def features_query(first: Any, *, at: datetime,
