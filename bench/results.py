@@ -4,14 +4,17 @@
         --database-url postgresql://postgres@127.0.0.1:5432/amity_bench_results
     python bench/results.py --report-only      # rewrite RESULTS.md from bench/results/*.json
 
-Drops and recreates the database, loads N contacts (POST /contacts/bulk, bench/datagen.py),
-runs ANALYZE, starts gunicorn with 2 uvicorn workers (as docs/deploy.md) and an ``amity
-worker``, then measures, one client at a time, the contact 360 view, list pages (first and
-following), search (substring and typo) and a single contact; then a mixed load (40% list,
-25% 360 view, 15% search, 15% get, 5% create) with 8 clients for its throughput on this
-machine's cores; the worker's peak RSS; and SQL statements per request (in-process). Each run
-writes bench/results/results-<N>.json; RESULTS.md is rebuilt from every such file, with the
-machine's load average beside the figures (it is shared: figures move between runs).
+Drops and recreates the database, seeds it with ``amity bench seed`` (N contacts and
+``--interactions-per-contact`` interactions each, with companies, deals and their stage
+history, orders and tickets: COPY on PostgreSQL), runs VACUUM ANALYZE, starts gunicorn with 2
+uvicorn workers (as docs/deploy.md) and an ``amity worker``, then measures, one client at a
+time, the contact 360 view, list pages (first and following), search (substring and typo) and a
+single contact; then the mixed load of bench/loadtest.py (lists, 360 views, search, web-event
+batches, creates, deal moves) at rising concurrency for the throughput at saturation on this
+machine's cores and the median and p95 per request type; the worker's peak RSS; and SQL
+statements per request (in-process). Each run writes bench/results/results-<N>.json; RESULTS.md
+is rebuilt from every such file, with the machine's load average beside the figures (it is
+shared: figures move between runs).
 """
 
 from __future__ import annotations
@@ -19,10 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 import contacts_api as ca
+import loadtest
 from datagen import ContactGenerator
 
 HERE = Path(__file__).parent
@@ -40,8 +42,6 @@ OUT = HERE / "results"
 TARGETS = {"view_360": 15.0, "list_first": 15.0, "list_cursor": 15.0, "search_substring": 50.0,
            "search_typo": 50.0}
 MIXED_TARGET_RPS = 800
-MIX = (("list_cursor", 40), ("view_360", 25), ("search_substring", 15), ("get_one", 15),
-       ("create", 5))
 
 
 def _ids(url: str, n: int = 2000) -> list[str]:
@@ -59,52 +59,7 @@ def requests(ids: list[str]) -> dict[str, ca.Request]:
         return ca.check(c.get(f"/contacts/{g.rng.choice(ids)}/360"), 200)
 
     kinds["view_360"] = view_360
-    names = [k for k, _ in MIX]
-    weights = [w for _, w in MIX]
-
-    def mixed(c: httpx.Client, g: ContactGenerator, st: dict[str, Any]) -> httpx.Response:
-        return kinds[random.choices(names, weights)[0]](c, g, st)
-
-    kinds["mixed"] = mixed
     return kinds
-
-
-def mixed_load(base: str, token: str, fn: ca.Request, per_client: int,
-               clients: int) -> dict[str, Any]:
-    """``clients`` keep-alive clients, ``per_client`` requests each; a failed request (e.g. a
-    worker restarted by gunicorn's timeout on the overloaded machine) is counted, not fatal."""
-    lat: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def one(k: int) -> None:
-        g = ContactGenerator(1000 + k)
-        g.counter = 50_000_000 + 100_000 * k
-        st: dict[str, Any] = {}
-        with ca.client(base, token) as c:
-            for _ in range(per_client):
-                t0 = time.perf_counter()
-                try:
-                    fn(c, g, st)
-                    ok, err = True, ""
-                except (httpx.HTTPError, ca.Failure) as exc:
-                    ok, err = False, f"{type(exc).__name__}: {str(exc)[:120]}"
-                with lock:
-                    if ok:
-                        lat.append(time.perf_counter() - t0)
-                    else:
-                        errors.append(err)
-
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    out = ca.summary(lat, [], time.perf_counter() - t0)
-    out["errors"] = len(errors)
-    out["error_examples"] = sorted(set(errors))[:3]
-    return out
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -120,7 +75,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url
     print(f"preparing {url.rsplit('/', 1)[-1]} ...", flush=True)
     reuse = args.reuse and _count(url) >= args.contacts
-    token = _token(url) if reuse else ca.prepare_database(url)
+    if not reuse:
+        print(f"seeding {args.contacts:,} contacts ...", flush=True)
+        seeded = loadtest.seed_database(url, args.contacts, args.interactions_per_contact)
+    ca.analyze(url)
+    fx = loadtest.fixtures(url)
+    token = fx["token"]
     res: dict[str, Any] = {"contacts": args.contacts, "machine": ca.machine(),
                            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                            "load_before": os.getloadavg()[0]}
@@ -135,10 +95,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if reuse:
             res["load"] = {"seconds": "(reused)", "contacts_per_s": "n/a"}
         else:
-            print(f"loading {args.contacts:,} contacts (bulk) ...", flush=True)
-            res["load"] = ca.load_bulk(base, token, ContactGenerator(1).batch(args.contacts),
-                                       1000)
-        ca.analyze(url)
+            res["load"] = {"seconds": seeded["seconds"], "seed_output": seeded["output"],
+                           "contacts_per_s": round(args.contacts / seeded["seconds"])}
         ids = _ids(url)
         kinds = requests(ids)
         res["sequential"] = {}
@@ -148,9 +106,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             res["sequential"][kind] = ca.run_kind(base, token, kinds[kind], args.requests, 1,
                                                   seed=10 + i)
         _save({**res, "load_after": os.getloadavg()[0], "queries": {}})
-        print(f"mixed load, {args.clients} clients ...", flush=True)
-        res["mixed"] = mixed_load(base, token, kinds["mixed"], args.requests * 4 // args.clients,
-                                  args.clients)
+        res["mixed"] = loadtest.run_levels(base, fx, args.levels, args.seconds)
         time.sleep(2)  # let the worker take the jobs the creates caused
         res["worker_rss_kb"] = rss_kb(worker.pid)
     finally:
@@ -185,24 +141,30 @@ def _count(url: str) -> int:
         return 0
 
 
-def _token(url: str) -> str:
-    """A fresh admin token on a database kept from an earlier run."""
-    from amity.auth.service import create_api_token, create_user
-    from amity.core.db import Database, make_engine
-
-    database = Database(make_engine(url, pool_size=1, max_overflow=0))
-    try:
-        with database.transaction() as s:
-            user = create_user(s, email=f"bench-{time.time_ns()}@example.com", name="Bench",
-                               is_admin=True, password="long password here")
-            _, token = create_api_token(s, user=user, name="bench")
-    finally:
-        database.dispose()
-    return token
-
-
 def _ok(value: float, target: float | None) -> str:
     return "" if target is None else ("yes" if value < target else "**no**")
+
+
+def _loaded(load: dict[str, Any]) -> str:
+    if load["contacts_per_s"] == "n/a":
+        return "Contacts loaded by an earlier run (`--reuse`)."
+    if "seed_output" in load:
+        return (f"Seeded by `amity bench seed` in {load['seconds']} s: "
+                + "; ".join(" ".join(line.split()) for line in
+                            load["seed_output"].splitlines()[1:]) + ".")
+    return f"Loaded in {load['seconds']} s ({load['contacts_per_s']} contacts/s, bulk API)."
+
+
+def _mixed(mx: dict[str, Any]) -> list[str]:
+    if "levels" not in mx:  # runs before bench/loadtest.py: one level of 8 clients
+        return [f"Mixed load, 8 clients: **{mx['throughput_rps']:.0f} requests/s**, median "
+                f"{mx['median_ms']:.1f} ms, p95 {mx['p95_ms']:.1f} ms; "
+                f"{mx.get('errors', 0)} failed requests."]
+    sat = mx["saturation"]["throughput_rps"]
+    return [f"Mixed load (bench/loadtest.py: {', '.join(f'{w}% {k}' for k, w in mx['mix'].items())}"
+            f") at rising concurrency: **{sat:.0f} requests/s at saturation** (target > "
+            f"{MIXED_TARGET_RPS} at 1M: {_ok(-sat, -MIXED_TARGET_RPS)}).", "",
+            loadtest.markdown(mx)]
 
 
 def report(results: list[dict[str, Any]]) -> str:
@@ -219,9 +181,7 @@ def report(results: list[dict[str, Any]]) -> str:
                   f"{res['load_before']:.1f} before, {res['load_after']:.1f} after "
                   f"(a load average of {res['load_before'] / m['cpus']:.0f}x the cores means "
                   "every figure below is mostly time spent waiting for a CPU). "
-                  + (f"Loaded in {res['load']['seconds']} s ({res['load']['contacts_per_s']} "
-                     "contacts/s, bulk API)." if res["load"]["contacts_per_s"] != "n/a" else
-                     "Contacts loaded by an earlier run (`--reuse`)."), "",
+                  + _loaded(res["load"]), "",
                   "| scenario | median ms | p95 ms | p95/median | SQL/request | target "
                   "(median, at 1M) | met here |", "|---|---:|---:|---:|---:|---|---|"]
         for kind, s in res["sequential"].items():
@@ -231,23 +191,19 @@ def report(results: list[dict[str, Any]]) -> str:
             lines.append(f"| {kind} | {s['median_ms']:.2f} | {s['p95_ms']:.2f} | "
                          f"{ratio:.1f} | {queries} | {f'< {target:g} ms' if target else ''} | "
                          f"{_ok(s['median_ms'], target)} |")
-        mx = res["mixed"]
-        rss = res["worker_rss_kb"]
+        rss = res.get("worker_rss_kb", {})
         if res.get("queries_error"):
             lines += ["", f"SQL statements not counted: {res['queries_error']}"]
-        lines += ["", f"Mixed load ({', '.join(f'{w}% {k}' for k, w in MIX)}), 8 clients: "
-                  f"**{mx['throughput_rps']:.0f} requests/s** (target > {MIXED_TARGET_RPS} at "
-                  f"1M: {_ok(-mx['throughput_rps'], -MIXED_TARGET_RPS) or 'n/a'}), median "
-                  f"{mx['median_ms']:.1f} ms, p95 {mx['p95_ms']:.1f} ms; "
-                  f"{mx.get('errors', 0)} failed requests {mx.get('error_examples', '')}.", "",
+        lines += ["", *(_mixed(res["mixed"]) if "mixed" in res else
+                        ["Mixed load: not run (the run stopped before it)."]), "",
                   f"Worker RSS: {rss.get('VmRSS', 0) / 1024:.0f} MB now, "
                   f"{rss.get('VmHWM', 0) / 1024:.0f} MB peak.", ""]
     if not any(r["contacts"] >= 1_000_000 for r in results):
         lines += ["## 1,000,000 contacts — not run", "",
                   "Not measured: loading a million contacts and running the scenarios takes "
                   "hours on this shared, loaded 2-core machine. Run `python bench/results.py "
-                  "--contacts 1000000` on a quiet machine; the targets above are for that "
-                  "size.", ""]
+                  "--contacts 1000000 --interactions-per-contact 10` on a quiet machine (see "
+                  "bench/README.md); the targets above are for that size.", ""]
     return "\n".join(lines)
 
 
@@ -258,7 +214,10 @@ def main() -> None:
                     default="postgresql://postgres@127.0.0.1:5432/amity_bench_results",
                     help="DROPPED and recreated")
     ap.add_argument("--requests", type=int, default=200, help="per scenario")
-    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--interactions-per-contact", type=float, default=10.0)
+    ap.add_argument("--levels", type=lambda v: [int(x) for x in v.split(",")],
+                    default=[4, 8, 16, 32], help="mixed load: concurrent clients, in turn")
+    ap.add_argument("--seconds", type=float, default=20.0, help="mixed load: per level")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--reuse", action="store_true",
                     help="keep the database if it already holds N contacts (skip loading)")
