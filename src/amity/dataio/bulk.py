@@ -35,7 +35,6 @@ from amity.auth.access import Permission, scope_for, scoped
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
-from amity.contacts.schemas import ContactCreate
 from amity.core import audit
 from amity.core.clock import now
 from amity.core.customfields import validate_custom_fields
@@ -46,7 +45,7 @@ from amity.core.text import fold
 from amity.dataio import normalise as norm
 from amity.dataio.events import ContactsImported, ImportedRecordsDeleted
 from amity.dataio.models import ImportChange, ImportRowError
-from amity.dataio.prepare import Card, Cleaned, Cleaner, clean_rows, contact_base
+from amity.dataio.prepare import Cleaned, Cleaner, clean_rows
 from amity.dataio.rows import RowData
 from amity.dataio.runner import Plan, Planner, carry_out
 
@@ -134,7 +133,7 @@ class BulkWriter:
         fresh: list[Plan] = []
         deferred: list[Cleaned] = []
         errors: list[dict[str, Any]] = []
-        bases: dict[int, dict[str, Any] | None] = {}
+        cleaned: dict[int, Cleaned] = {}
         for c in built:
             data = c.data
             if data.errors:
@@ -147,14 +146,14 @@ class BulkWriter:
             else:
                 seen.update(data.emails)
                 fresh.append(Plan(c.row_number, c.raw, "create", data))
-                bases[c.row_number] = c.base
+                cleaned[c.row_number] = c
         p.created, p.kept = {}, []
         rows = _Rows()
         if self.company_error is None:
             self._companies(fresh, rows)
         else:  # the service raises what the row path raises
             p.resolve_companies(fresh)
-        self._rows(fresh, errors, rows, bases)
+        self._rows(fresh, errors, rows, cleaned)
         self.db.flush()  # companies and tags made above exist before rows refer to them
         self._insert(rows, errors)
         imp.created_count += len(rows.contacts)
@@ -247,7 +246,7 @@ class BulkWriter:
             p.companies_by_name[key] = cid
 
     def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: _Rows,
-              bases: dict[int, dict[str, Any] | None]) -> None:
+              cleaned: dict[int, Cleaned]) -> None:
         """The insert rows of a chunk's new contacts, built as ``create_contact`` builds one;
         a row the service would refuse becomes an error row instead."""
         at = now()
@@ -255,41 +254,37 @@ class BulkWriter:
         for pl in plans:
             try:
                 good.append((pl, self._contact(pl, at, next(self.ids),
-                                               bases.get(pl.row_number))))
+                                               cleaned[pl.row_number])))
             except DomainError as exc:
                 pl.data.fail(exc.field or "row", exc.message)
                 errors.append(self._error(pl.row_number, pl.raw, pl.data))
         self._tags([pl for pl, _ in good])
         for pl, row in good:
             cid = row["id"]
-            data: ContactCreate = pl.data.model
+            c = cleaned[pl.row_number]
             out.contacts.append(row)
-            card: Card = row.pop("_card")
-            for i, e in enumerate(card.emails):
-                out.emails.append({"id": next(self.ids), "contact_id": cid, "email": e.email,
-                                   "label": e.label, "is_primary": e.is_primary,
-                                   "position": i})
-            for i, ph in enumerate(card.phones):
-                out.phones.append({"id": next(self.ids), "contact_id": cid, "e164": ph.e164,
-                                   "label": ph.label, "is_primary": ph.is_primary,
-                                   "position": i})
-            for name in clean_tag_names(list(data.tags or [])):
+            for i, (email, label, primary) in enumerate(c.emails):
+                out.emails.append({"id": next(self.ids), "contact_id": cid, "email": email,
+                                   "label": label, "is_primary": primary, "position": i})
+            for i, (e164, label, primary) in enumerate(c.phones):
+                out.phones.append({"id": next(self.ids), "contact_id": cid, "e164": e164,
+                                   "label": label, "is_primary": primary, "position": i})
+            for name in clean_tag_names(c.tags):
                 out.tags.append({"contact_id": cid, "tag_id": self.tag_ids[_fold(name)]})
             out.changes.append({"id": next(self.ids), "import_id": self.imp.id,
                                 "row_number": pl.row_number, "entity_type": "contact",
                                 "record_id": cid, "action": "created", "previous": None})
 
     def _contact(self, pl: Plan, at: datetime, cid: uuid.UUID,
-                 base: dict[str, Any] | None) -> dict[str, Any]:
-        data: ContactCreate = pl.data.model
+                 c: Cleaned) -> dict[str, Any]:
+        assert c.base is not None  # a row without errors
         row: dict[str, Any] = {"id": cid, "owner_id": self.planner.actor.id,
-                               "created_at": at, "updated_at": at, "version": 1,
-                               **(base if base is not None else contact_base(pl.data))}
+                               "created_at": at, "updated_at": at, "version": 1, **c.base}
         if pl.data.company_name:
             row["company_id"] = self._company_id(pl.data.company_name)
-        if "custom_fields" in data.model_fields_set:
-            row["custom_fields"] = validate_custom_fields(self.db, "contact",
-                                                          data.custom_fields, existing={})
+        if c.custom_given:
+            row["custom_fields"] = validate_custom_fields(self.db, "contact", c.custom,
+                                                          existing={})
         elif self.default_error is not None:
             raise self.default_error
         else:

@@ -19,7 +19,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from amity.contacts.service import SCALARS, refresh_search_keys
@@ -68,14 +68,20 @@ class Card:
 
 @dataclass
 class Cleaned:
-    """One row, cleaned: its ``RowData`` and, for a valid row, the columns of its contact that
-    do not depend on the database, with its emails and phones (``"_card"``), as
-    ``create_contact`` would store them."""
+    """One row, cleaned: its ``RowData`` without the validated model (costly to send between
+    processes) and, for a valid row, what ``create_contact`` would store: the columns of its
+    contact that do not depend on the database, its emails and phones (value, label, primary),
+    its tags and its custom fields as given (``custom_given``: the row maps any)."""
 
     row_number: int
     raw: list[str]
     data: RowData
     base: dict[str, Any] | None = None
+    emails: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    phones: list[tuple[str, str | None, bool]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    custom_given: bool = False
+    custom: Any = None
 
 
 def channels(items: list[Any] | None, attr: str) -> list[Any]:
@@ -122,8 +128,6 @@ def contact_base(data: RowData) -> dict[str, Any]:
     for key in ("addresses", "social_profiles", "important_dates"):
         if key in fields:
             row[key] = [item.model_dump(mode="json") for item in getattr(model, key) or []]
-    card = card_of(data)
-    row["sort_name"], row["search_text"], row["_card"] = card.sort_name, card.search_text, card
     return row
 
 
@@ -132,8 +136,19 @@ def clean_rows(headers: list[str], mapping: dict[str, str], opts: Options,
     out = []
     for n, raw in batch:
         data = contact_row(headers, mapping, raw, opts)
-        base = contact_base(data) if data.model is not None and not data.errors else None
-        out.append(Cleaned(n, raw, data, base))
+        c = Cleaned(n, raw, data)
+        model = data.model
+        if model is not None and not data.errors:
+            card = card_of(data)
+            c.base = contact_base(data)
+            c.base["sort_name"], c.base["search_text"] = card.sort_name, card.search_text
+            c.emails = [(e.email, e.label, e.is_primary) for e in card.emails]
+            c.phones = [(p.e164, p.label, p.is_primary) for p in card.phones]
+            c.tags = list(model.tags or [])
+            c.custom_given = "custom_fields" in model.model_fields_set
+            c.custom = model.custom_fields
+        data.model = None
+        out.append(c)
     return out
 
 
