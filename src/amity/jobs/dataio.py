@@ -3,7 +3,9 @@ large export (or the whole database, as a zip) to a file.
 
 ``dataio.import`` commits after every batch together with the import's position, so a job
 re-run after a crash or a lost lease continues after the last committed batch. Rollback undoes
-idempotently and may simply run again.
+idempotently and may simply run again. A finished contact or company import that created or
+changed records queues one duplicate scan (``dedupe.scan``), so near-duplicates it brought in
+are suggested for review without slowing the import.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from amity.dataio.export_records import exporter_for, write_all
 from amity.dataio.models import DataExport, DataImport
 from amity.jobs import queue
 from amity.jobs.context import JobContext
+from amity.jobs.dedupe import SCAN
 from amity.jobs.registry import job
 
 RUN_IMPORT = "dataio.import"
@@ -61,10 +64,18 @@ def run_import(db: Session, settings: Settings, import_id: uuid.UUID,
     imp = db.get(DataImport, import_id)
     if imp is None:
         return None
-    return service.run(db, imp=imp, store=import_store(settings),
+    done = service.run(db, imp=imp, store=import_store(settings),
                        default_region=settings.default_region,
                        batch_size=settings.import_batch_size, commit=lambda: _commit(db, ctx),
                        default_currency=settings.default_currency)
+    if done.status == "done" and done.entity in ("contacts", "companies") and (
+            done.created_count or done.updated_count):
+        # fuzzy duplicates (names, company, address, with blocking) among the imported and
+        # the stored records become suggestions for review, in the background: the import's
+        # own matching stays exact (email) and fast
+        queue.enqueue(db, SCAN, {"entity": "contact" if done.entity == "contacts"
+                                 else "company"}, idempotency_key=f"import-scan:{done.id}")
+    return done
 
 
 @job(RUN_IMPORT, max_attempts=5)
