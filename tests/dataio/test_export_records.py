@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from amity.config import Settings
 from amity.core.db import Database
 from amity.jobs.worker import run_until_idle
+from tests.conftest import make_user
 from tests.dataio.conftest import run_import, upload
 from tests.factories import assert_problem, make_contact
 
@@ -117,3 +118,31 @@ def test_exported_orders_import_again(client: TestClient, database: Database,
     # the order is stored already (same external ref): nothing is added
     assert (done["created_count"], done["skipped_count"], done["error_count"]) == (0, 1, 0)
     assert len(client.get("/api/v1/orders").json()["items"]) == 1
+
+
+def test_what_a_sales_rep_may_import_and_export(app: Any, client: TestClient,
+                                                database: Database, settings: Settings) -> None:
+    _seed(client)  # the admin's contact, deal, order and call
+    _, token = make_user(database, email="rep@example.com")
+    with TestClient(app) as rep:
+        rep.headers["Authorization"] = f"Bearer {token}"
+        r = rep.post("/api/v1/imports", files={"file": ("p.csv", b"SKU,Name,Price\nA,B,1\n")},
+                     data={"entity": "products"})
+        assert_problem(r, 403)  # the catalogue is settings
+        for entity in ("deals", "orders", "tickets", "interactions"):
+            assert_problem(rep.get(f"/api/v1/exports/records/{entity}"), 403)
+        [product] = _csv(rep.get("/api/v1/exports/records/products").text)
+        assert product["name"] == "'+Anvil"
+        # a deal naming a contact the rep cannot see is refused, not attached to it
+        imp = upload(rep, "d.csv", b"Name,Contact Email\nMine,ada@example.com\nOk,\n",
+                     entity="deals")
+        done = run_import(rep, database, settings, imp["id"])
+        assert (done["created_count"], done["error_count"]) == (1, 1)
+        assert "No contact you can see" in rep.get(
+            f"/api/v1/imports/{imp['id']}/errors.csv").text
+        r = rep.post("/api/v1/exports/all")
+        assert r.status_code == 202
+        run_until_idle(database, settings)
+        zf = zipfile.ZipFile(io.BytesIO(rep.get(f"{r.headers['Location']}/download").content))
+        assert zf.namelist() == ["products.csv"]
+        assert_problem(client.get(r.headers["Location"]), 404)  # not the admin's export
