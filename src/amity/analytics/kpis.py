@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -114,17 +114,21 @@ def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dic
     buyers = db.scalar(select(func.count(func.distinct(Order.contact_id)))
                        .where(*counted_orders(f), between(Order.ordered_at, p)))
     customers = int(buyers or 0)
-    if rolled:
+    if rolled:  # one statement: the roll-ups' whole days and the live partial days
         days, edges = rollups.split(p.lo, p.hi)
-        orders, revenue = (rollups.order_sums(db, days, f.currency, f.owners) if days
-                           else (0, Decimal("0.00")))
-        for lo, hi in edges:
-            n, r = order_sums(db, lo, hi, f)
-            orders, revenue = orders + n, revenue + r
-        cut = rollups.day_of(p.hi)
-        life_revenue = (rollups.customer_revenue_before(db, cut, f.currency, f.owners)
-                        + customer_revenue(db, rollups.midnight(cut), p.hi, f))
-        life_customers = rollups.customers_before(db, p.hi, f.currency, f.owners)
+        edge = or_(false(), *(and_(Order.ordered_at >= a, Order.ordered_at < b)
+                              for a, b in edges))
+        cut = rollups.midnight(rollups.day_of(p.hi))
+        cents = rollups.raw(Order.total)
+        live = [select(func.count()).select_from(Order).where(*counted_orders(f), edge),
+                select(func.sum(cents)).where(*counted_orders(f), edge),
+                select(func.sum(cents)).where(*counted_orders(f), Order.contact_id.is_not(None),
+                                              Order.ordered_at >= cut, Order.ordered_at < p.hi)]
+        row = db.execute(select(*rollups.order_reads(days, p.hi, f.currency, f.owners),
+                                *(q.scalar_subquery() for q in live))).one()
+        n = [int(v or 0) for v in row]
+        orders, revenue = n[0] + n[4], Decimal(n[1] + n[5]).scaleb(-2)
+        life_revenue, life_customers = Decimal(n[2] + n[6]).scaleb(-2), n[3]
     else:
         orders, revenue = order_sums(db, p.lo, p.hi, f)
         life_revenue = customer_revenue(db, None, p.hi, f)
@@ -203,12 +207,18 @@ def activity_counts(db: Session, lo: datetime, hi: datetime,
 
 
 def activity_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
-    if rolled:
+    if rolled:  # one statement: the roll-ups' whole days and the live partial days
         days, edges = rollups.split(p.lo, p.hi)
-        calls, emails, meetings = rollups.activity_sums(db, days, f.owners) if days else (0, 0, 0)
-        for lo, hi in edges:
-            c, e, m = activity_counts(db, lo, hi, f)
-            calls, emails, meetings = calls + c, emails + e, meetings + m
+        ch, when = Interaction.channel, Interaction.occurred_at
+        edge = or_(false(), *(and_(when >= a, when < b) for a, b in edges))
+        live = [select(func.sum(case((kind, 1), else_=0)))
+                .where(Interaction.deleted_at.is_(None), edge,
+                       *owned(Interaction.owner_id, f.owners)).scalar_subquery()
+                for kind in (ch == "call", and_(ch == "email", Interaction.direction == "outbound"),
+                             ch == "meeting")]
+        row = db.execute(select(*rollups.activity_reads(days, f.owners), *live)).one()
+        n = [int(v or 0) for v in row]
+        calls, emails, meetings = n[0] + n[3], n[1] + n[4], n[2] + n[5]
     else:
         calls, emails, meetings = activity_counts(db, p.lo, p.hi, f)
     return {"calls_per_day": ratio(calls, p.days, "0.01"),

@@ -34,6 +34,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -375,50 +376,45 @@ def _owners(column: Any, owners: Sequence[uuid.UUID] | None) -> list[Any]:
     return [] if owners is None else [column.in_(list(owners))]
 
 
-def order_sums(db: Session, days: tuple[date, date], currency: str,
-               owners: Sequence[uuid.UUID] | None) -> tuple[int, Decimal]:
+def _days(column: Any, days: tuple[date, date] | None) -> list[Any]:
+    return [column >= days[0], column < days[1]] if days else [false()]
+
+
+def order_reads(days: tuple[date, date] | None, hi: datetime, currency: str,
+                owners: Sequence[uuid.UUID] | None) -> list[Any]:
+    """Scalar subqueries: orders and revenue (cents) over the whole days, revenue of orders
+    with a customer before ``hi``'s UTC day, and distinct customers before ``hi``."""
     c = order_days.c
-    row = db.execute(select(func.sum(c.orders), func.sum(raw(c.revenue)))
-                     .where(c.currency == currency, c.day >= days[0], c.day < days[1],
-                            *_owners(c.owner_id, owners))).one()
-    return int(row[0] or 0), Decimal(int(row[1] or 0)).scaleb(-2)
-
-
-def customer_revenue_before(db: Session, day: date, currency: str,
-                            owners: Sequence[uuid.UUID] | None) -> Decimal:
-    c = order_days.c
-    total = db.scalar(select(func.sum(raw(c.customer_revenue)))
-                      .where(c.currency == currency, c.day < day,
-                             *_owners(c.owner_id, owners)))
-    return Decimal(int(total or 0)).scaleb(-2)
-
-
-def customers_before(db: Session, hi: datetime, currency: str,
-                     owners: Sequence[uuid.UUID] | None) -> int:
-    """Distinct customers with a counted order (owned by ``owners``) before ``hi``."""
-    c = customer_first.c
-    if owners is not None and len(owners) > 1:  # a team: distinct over its members' rows
-        return int(db.scalar(select(func.count(func.distinct(c.contact_id)))
-                             .where(c.currency == currency, c.owner_key.in_(list(owners)),
-                                    c.first_at < hi)) or 0)
-    key = NIL_OWNER if owners is None else owners[0]
+    where = [c.currency == currency, *_owners(c.owner_id, owners)]
     cut = day_of(hi)
-    d = first_days.c
-    before = db.scalar(select(func.sum(d.customers))
-                       .where(d.currency == currency, d.owner_key == key, d.day < cut))
-    edge = db.scalar(select(func.count()).select_from(customer_first)
-                     .where(c.currency == currency, c.owner_key == key,
-                            c.first_at >= midnight(cut), c.first_at < hi))
-    return int(before or 0) + int(edge or 0)
+    reads = [select(func.sum(c.orders)).where(*where, *_days(c.day, days)),
+             select(func.sum(raw(c.revenue))).where(*where, *_days(c.day, days)),
+             select(func.sum(raw(c.customer_revenue))).where(*where, c.day < cut)]
+    f = customer_first.c
+    if owners is not None and len(owners) > 1:  # a team: distinct over its members' rows
+        customers: Any = (select(func.count(func.distinct(f.contact_id)))
+                          .where(f.currency == currency, f.owner_key.in_(list(owners)),
+                                 f.first_at < hi).scalar_subquery())
+    else:
+        key = NIL_OWNER if owners is None else owners[0]
+        d = first_days.c
+        before = (select(func.sum(d.customers))
+                  .where(d.currency == currency, d.owner_key == key, d.day < cut))
+        edge = (select(func.count()).select_from(customer_first)
+                .where(f.currency == currency, f.owner_key == key,
+                       f.first_at >= midnight(cut), f.first_at < hi))
+        customers = (func.coalesce(before.scalar_subquery(), 0)
+                     + func.coalesce(edge.scalar_subquery(), 0))
+    return [*(r.scalar_subquery() for r in reads), customers]
 
 
-def activity_sums(db: Session, days: tuple[date, date],
-                  owners: Sequence[uuid.UUID] | None) -> tuple[int, int, int]:
+def activity_reads(days: tuple[date, date] | None,
+                   owners: Sequence[uuid.UUID] | None) -> list[Any]:
+    """Scalar subqueries: calls, outbound emails and meetings over the whole days."""
     c = interaction_days.c
-    row = db.execute(select(func.sum(c.calls), func.sum(c.emails_sent), func.sum(c.meetings))
-                     .where(c.day >= days[0], c.day < days[1],
-                            *_owners(c.owner_id, owners))).one()
-    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+    where = [*_days(c.day, days), *_owners(c.owner_id, owners)]
+    return [select(func.sum(m)).where(*where).scalar_subquery()
+            for m in (c.calls, c.emails_sent, c.meetings)]
 
 
 __all__ = ["RefreshStats", "as_of", "rebuild", "refresh", "split"]
