@@ -69,3 +69,25 @@ def test_dashboard_charts(signed_in: Any, database: Database) -> None:
     # cohorts (USD, New York months): Nov C; Dec A, B, D (Dec 31); C came back in January
     assert "2025-11 +2: 100%" in out.text and "2025-12 +0: 100%" in out.text
     assert "2025-12 +1: 67%" in out.text  # A (Jan 20) and D (Jan 31) of A, B, D
+
+
+def test_edit_a_saved_report(signed_in: Any, database: Database) -> None:
+    build(database)
+    csrf = page_csrf(signed_in, "/reports/new")
+    location = signed_in.post("/reports", data=form(csrf)).headers["location"]
+    page = signed_in.get(location + "/edit")
+    assert page.status_code == 200
+    assert 'value="paid, fulfilled, placed"' in page.text  # the form shows the saved filters
+    assert '<option value="m_desc" selected>' in page.text
+    r = signed_in.post(location, data=form(csrf, name="Lines, lowest first", sort="m_asc",
+                                           fvalue2="paid"))
+    assert r.status_code == 303, r.text
+    shown = signed_in.get(location).text
+    rows = re.findall(r"<tr><th scope=\"row\">(\w+)</th><td class=\"num\">([\d,.]+)</td>",
+                      shown)
+    # paid only: Tea A 100 + C 40 = 140; Cups C 60 + D 10 + D 25 = 95 (B's is only placed)
+    assert rows == [("Cups", "95.00"), ("Tea", "140.00")]
+    assert "<h1>Lines, lowest first</h1>" in shown
+    bad = signed_in.post(location, data=form(csrf, dim1="ordered_at"))
+    assert bad.status_code == 422 and "definition.dimensions[0].bucket" in bad.text
+    assert "<h1>Lines, lowest first</h1>" in signed_in.get(location).text  # unchanged

@@ -29,7 +29,8 @@ from amity.core.errors import DomainError
 from amity.reports import charts, service
 from amity.reports.fields import ENTITIES, ENTITY_NAMES
 from amity.reports.funnel import pipeline_funnel
-from amity.reports.schemas import ReportCreate
+from amity.reports.models import SavedReport
+from amity.reports.schemas import ReportCreate, ReportDefinition, ReportUpdate
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.templating import render
@@ -55,14 +56,15 @@ def field_choices(db: Session, user: User, entity: str) -> dict[str, list[tuple[
 
 
 def _form_page(request: Request, db: Session, user: User, form: dict[str, str],
-               error: str | None = None, status_code: int = 200) -> Response:
+               error: str | None = None, status_code: int = 200,
+               report_id: uuid.UUID | None = None) -> Response:
     entity = form.get("entity") if form.get("entity") in ENTITY_NAMES else "deals"
     form["entity"] = entity or "deals"
     teams = sorted(service.my_team_ids(db, user))
     return render(request, "reports/builder.html", {
         "form": form, "error": error, "entities": [(n, ENTITIES[n].label) for n in ENTITY_NAMES],
         "fields": field_choices(db, user, form["entity"]), "buckets": BUCKETS, "ops": OPS,
-        "filter_ops": FILTER_OPS,
+        "filter_ops": FILTER_OPS, "report_id": report_id,
         "teams": [t for t in (db.get(Team, i) for i in teams) if t is not None]},
         status_code=status_code)
 
@@ -113,6 +115,30 @@ def definition_from(form: dict[str, str]) -> dict[str, Any]:
             "limit": int(limit) if limit.isdigit() else limit or 100}
 
 
+def form_of(report: SavedReport) -> dict[str, str] | None:
+    """The builder's fields for a saved report, or None if it uses more than the form shows
+    (more than two measures or three filters, a sort other than by the first measure)."""
+    d = ReportDefinition.model_validate(report.definition)
+    sort = d.sort[0] if d.sort else None
+    if (len(d.measures) > 2 or len(d.filters) > 3 or len(d.sort) > 1
+            or (sort and sort.by != d.measures[0].key)):
+        return None
+    form = {"entity": d.entity, "name": report.name, "limit": str(d.limit),
+            "chart": report.chart, "visibility": report.visibility, "digest": report.digest,
+            "team_id": str(report.team_id or ""),
+            "sort": "" if sort is None else f"m_{sort.direction}"}
+    for i, dim in enumerate(d.dimensions, 1):
+        form[f"dim{i}"], form[f"bucket{i}"] = dim.field, dim.bucket or ""
+    for i, m in enumerate(d.measures, 1):
+        form[f"op{i}"], form[f"mfield{i}"] = m.op, m.field or ""
+    for i, f in enumerate(d.filters, 1):
+        value = f.value
+        form[f"ffield{i}"], form[f"fop{i}"] = f.field, f.op
+        form[f"fvalue{i}"] = (", ".join(str(v) for v in value) if isinstance(value, list)
+                              else "" if value is None else str(value))
+    return form
+
+
 def _pydantic_message(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
@@ -125,11 +151,7 @@ async def create_report(request: Request, db: DbSession, user: WebUser) -> Respo
     raw = await request.form()
     form = {k: str(v)[:200] for k, v in raw.items() if isinstance(v, str)}
     try:
-        data = ReportCreate.model_validate({
-            "name": form.get("name", ""), "definition": definition_from(form),
-            "visibility": form.get("visibility", "private"),
-            "team_id": form.get("team_id") or None, "chart": form.get("chart", "bar"),
-            "digest": form.get("digest", "none")})
+        data = ReportCreate.model_validate(_posted(form))
         report = service.create_report(db, data=data, actor=user)
     except ValidationError as exc:
         return _form_page(request, db, user, form, _pydantic_message(exc), 422)
@@ -137,6 +159,45 @@ async def create_report(request: Request, db: DbSession, user: WebUser) -> Respo
         db.rollback()
         where = f"{exc.field}: " if exc.field else ""
         return _form_page(request, db, user, form, where + exc.message, exc.status)
+    return RedirectResponse(f"/reports/{report.id}", status_code=303)
+
+
+def _posted(form: dict[str, str]) -> dict[str, Any]:
+    return {"name": form.get("name", ""), "definition": definition_from(form),
+            "visibility": form.get("visibility", "private"),
+            "team_id": form.get("team_id") or None, "chart": form.get("chart", "bar"),
+            "digest": form.get("digest", "none")}
+
+
+@router.get("/reports/{report_id}/edit")
+def edit_page(report_id: uuid.UUID, request: Request, db: DbSession,
+              user: WebUser) -> Response:
+    report = service.access_report(db, user, report_id, change=True)
+    form = form_of(report)
+    if form is None:
+        return render(request, "error.html", {
+            "title": "This report cannot be edited here",
+            "message": "It uses options the form cannot show; change it through the API "
+                       "(PATCH /api/v1/reports/{id})."}, status_code=409)
+    return _form_page(request, db, user, form, report_id=report.id)
+
+
+@router.post("/reports/{report_id}", dependencies=[CsrfChecked])
+async def update_report(report_id: uuid.UUID, request: Request, db: DbSession,
+                        user: WebUser) -> Response:
+    report = service.access_report(db, user, report_id, change=True)
+    raw = await request.form()
+    form = {k: str(v)[:200] for k, v in raw.items() if isinstance(v, str)}
+    form["entity"] = str(report.definition.get("entity", ""))
+    try:
+        data = ReportUpdate.model_validate(_posted(form))
+        service.update_report(db, report=report, data=data, actor=user)
+    except ValidationError as exc:
+        return _form_page(request, db, user, form, _pydantic_message(exc), 422, report.id)
+    except DomainError as exc:
+        db.rollback()
+        where = f"{exc.field}: " if exc.field else ""
+        return _form_page(request, db, user, form, where + exc.message, exc.status, report.id)
     return RedirectResponse(f"/reports/{report.id}", status_code=303)
 
 
