@@ -47,7 +47,7 @@ class Measure(Input):
 class Filter(Input):
     field: FieldKey
     op: FilterOp = "eq"
-    value: Scalar | list[Scalar] | None = None
+    value: Scalar | Annotated[list[Scalar], Field(max_length=200)] | None = None
 
 
 class Sort(Input):
