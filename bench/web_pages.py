@@ -5,11 +5,11 @@ statements per request for the contact list, a search, the contact page and its 
         --database-url postgresql://postgres@127.0.0.1:5432/amity_bench_web
 
 Drops and recreates the database (PostgreSQL only) and migrates it. ``--contacts`` contacts
-(default 10,000) are created through ``contacts.service.create_contact`` from
-bench/datagen.py's payloads (emails, phones, tags, job titles, addresses), owned by 10 sales
-reps; then, in SQL, each contact gets ``--per-contact`` interactions (default 5) on its
-timeline and a note, every 5th a deal, every 3rd an order; one "busy" contact gets
-``--busy`` interactions (default 500), 100 notes, 20 deals and 50 orders. After ``ANALYZE`` the
+(default 10,000) are made by ``amity bench seed`` (``amity.ops.seed``: emails, phones, tags,
+companies, ``--per-contact`` interactions each on average (default 5), deals with their stage
+history, orders, tickets; owned by 8 sales reps); then, in SQL, each contact gets a note, and
+one "busy" contact gets ``--busy`` more interactions (default 500), 100 notes, 20 deals and 50
+orders. After ``ANALYZE`` the
 pages are called in-process (the ASGI app without a socket, as bench/profile_contacts.py) with
 a signed-in browser session of an administrator: each case ``--requests`` times after a
 warm-up, printing median and p95 server time (ms) and SQL statements per request. The busy and
@@ -33,9 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from contacts_api import recreate_database
-from datagen import ContactGenerator
 
-REPS = 10
 INTERACTIONS_SQL = """
 INSERT INTO interactions (id, channel, direction, subject, body, occurred_at, created_at,
     updated_at, version, custom_fields, owner_id)
@@ -72,7 +70,7 @@ SELECT md5('d' || c.id || '-' || k)::uuid, 'Deal ' || c.last_name || ' ' || k,
 FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM contacts) c,
     generate_series(1, CASE WHEN c.id = :busy THEN 20 ELSE 1 END) AS k,
     (SELECT id, pipeline_id FROM stages ORDER BY position LIMIT 1) AS s
-WHERE c.id = :busy OR c.n % 5 = 0
+WHERE c.id = :busy
 """
 ORDERS_SQL = """
 INSERT INTO orders (id, number, contact_id, ordered_at, channel, status, currency, subtotal,
@@ -82,7 +80,7 @@ SELECT md5('o' || c.id || '-' || k)::uuid, 'W-' || c.n || '-' || k, c.id,
     now(), now(), 1, '{}', c.owner_id
 FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM contacts) c,
     generate_series(1, CASE WHEN c.id = :busy THEN 50 ELSE 1 END) AS k
-WHERE c.id = :busy OR c.n % 3 = 0
+WHERE c.id = :busy
 """
 
 
@@ -124,27 +122,17 @@ def load(database: Any, n: int, per: int, many: int) -> tuple[str, str, str]:
     from amity.auth.models import User
     from amity.auth.service import create_user
     from amity.contacts.models import Contact
-    from amity.contacts.schemas import ContactCreate
-    from amity.contacts.service import create_contact
+    from amity.ops.seed import SeedPlan, seed
 
     with database.transaction() as s:
         create_user(s, email="admin@bench.example", name="Admin", is_admin=True)
-        for i in range(REPS):
-            create_user(s, email=f"rep{i}@bench.example", name=f"Rep {i}")
-    gen = ContactGenerator(seed=7)
-    t0 = time.perf_counter()
-    for start in range(0, n, 500):
-        with database.transaction() as s:
-            reps = list(s.scalars(select(User).where(User.is_admin.is_(False))))
-            for k in range(start, min(n, start + 500)):
-                create_contact(s, data=ContactCreate.model_validate(gen.contact()),
-                               actor=reps[k % REPS])
-        print(f"  contacts: {min(n, start + 500)} ({time.perf_counter() - t0:.0f} s)",
-              flush=True)
+    report = seed(database, SeedPlan(contacts=n, interactions_per_contact=per, seed=7))
+    print(f"  seeded {sum(report.counts.values()):,} rows in {report.seconds:.0f} s: "
+          + ", ".join(f"{k} {v:,}" for k, v in report.counts.items()), flush=True)
     with database.transaction() as s:
         busy, plain = [str(i) for i in s.scalars(select(Contact.id).order_by(Contact.id)
                                                  .offset(n // 2).limit(2))]
-    params = {"busy": busy, "per": per, "many": many}
+    params = {"busy": busy, "per": 0, "many": many}  # the seed gave everyone their share
     for name, sql in (("interactions", INTERACTIONS_SQL), ("participants", PARTICIPANTS_SQL),
                       ("notes", NOTES_SQL), ("deals", DEALS_SQL), ("orders", ORDERS_SQL)):
         t0 = time.perf_counter()
