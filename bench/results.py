@@ -111,8 +111,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         res["worker_rss_kb"] = rss_kb(worker.pid)
     finally:
         ca.stop_server(proc)
-        worker.terminate()
-        worker.wait(timeout=60)
+        worker.terminate()  # finishes the jobs in hand (a scoring run can take minutes)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()  # its jobs run again after their lease expires
+            worker.wait()
     res["load_after"] = os.getloadavg()[0]
     _save(res)  # the timings are kept even if counting fails below
     print("counting SQL statements per request (in-process) ...", flush=True)
