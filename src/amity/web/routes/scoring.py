@@ -15,12 +15,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from amity.api.deps import DbSession
 from amity.auth.access import Permission, access_record, check_record, require, scope_for
 from amity.auth.models import User
 from amity.contacts.models import Contact
-from amity.core.errors import ValidationFailed
+from amity.core.errors import DomainError, ValidationFailed
 from amity.jobs import scoring as scoring_jobs
 from amity.scoring import queries as score_queries
 from amity.scoring import rules
@@ -52,13 +53,27 @@ def score_panel(contact_id: uuid.UUID, request: Request, db: DbSession,
                   {"score": score_queries.score_view(db, contact_id, history=10)})
 
 
+RULE_FIELDS = ("name", "kind", "points", "behaviour", "field", "operator", "value",
+               "cap_points", "cap_period_days", "decay", "decay_days")
+
+
+def _scoring_page(request: Request, db: Session, user: User, *,
+                  errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+                  threshold: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "scoring/settings.html", {
+        "tab": "scoring", "rules": rules.list_rules(db),
+        "threshold": threshold if threshold is not None else rules.current_threshold(db),
+        "may_edit": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
+        "behaviours": BEHAVIOURS, "operators": OPERATORS, "profile_fields": PROFILE_FIELDS,
+        "errors": errors or {},
+        "form": form or {**dict.fromkeys(RULE_FIELDS, ""), "decay": "none", "kind": "behaviour"}},
+        status_code=status_code)
+
+
 @router.get("/settings/scoring")
 def scoring_page(request: Request, db: DbSession, user: WebUser) -> Response:
     require(user, Permission.SETTINGS_VIEW)
-    return render(request, "scoring/settings.html", {
-        "tab": "scoring", "rules": rules.list_rules(db), "threshold": rules.current_threshold(db),
-        "may_edit": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
-        "behaviours": BEHAVIOURS, "operators": OPERATORS, "profile_fields": PROFILE_FIELDS})
+    return _scoring_page(request, db, user)
 
 
 def _opt(value: str) -> Any:
@@ -70,22 +85,34 @@ def _nth(values: list[str] | None, i: int) -> Any:
 
 
 @router.post("/settings/scoring/rules", dependencies=[CsrfChecked])
-def add_rule(db: DbSession, user: WebUser, name: Text, kind: Text, points: Text,
-             behaviour: Text = "", field: Text = "", operator: Text = "", value: Text = "",
-             cap_points: Text = "", cap_period_days: Text = "", decay: Text = "none",
-             decay_days: Text = "") -> Response:
+def add_rule(request: Request, db: DbSession, user: WebUser, name: Text = "", kind: Text = "",
+             points: Text = "", behaviour: Text = "", field: Text = "", operator: Text = "",
+             value: Text = "", cap_points: Text = "", cap_period_days: Text = "",
+             decay: Text = "none", decay_days: Text = "") -> Response:
+    """Add a rule; a refused one re-renders the form with each message next to its field."""
     require(user, Permission.SETTINGS_MANAGE)
+    form = {"name": name, "kind": kind, "points": points, "behaviour": behaviour,
+            "field": field, "operator": operator, "value": value, "cap_points": cap_points,
+            "cap_period_days": cap_period_days, "decay": decay, "decay_days": decay_days}
     raw = {"name": name, "kind": kind, "points": points, "behaviour": _opt(behaviour),
            "field": _opt(field), "operator": _opt(operator), "value": _opt(value),
            "cap_points": _opt(cap_points), "cap_period_days": _opt(cap_period_days),
            "decay": decay or "none", "decay_days": _opt(decay_days)}
     try:
         body = RuleCreate.model_validate(raw)
+        rules.create_rule(db, values=body.model_dump(), actor=user)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ValidationFailed("scoring_rule.invalid", f"{err['loc'][0]}: {err['msg']}",
-                               str(err["loc"][0])) from exc
-    rules.create_rule(db, values=body.model_dump(), actor=user)
+        errors: dict[str, str] = {}
+        for e in exc.errors():
+            where = str(e["loc"][0]) if e.get("loc") else "_form"
+            errors.setdefault(where if where in RULE_FIELDS else "_form",
+                              str(e["msg"]).removeprefix("Value error, "))
+        return _scoring_page(request, db, user, errors=errors, form=form, status_code=422)
+    except DomainError as exc:
+        db.rollback()
+        where = (exc.field or "").split(".", 1)[0]
+        return _scoring_page(request, db, user, form=form, status_code=exc.status,
+                             errors={where if where in RULE_FIELDS else "_form": exc.message})
     scoring_jobs.request_recompute(db)
     return RedirectResponse("/settings/scoring", status_code=303)
 
@@ -99,10 +126,18 @@ def remove_rule(rule_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
 
 
 @router.post("/settings/scoring/threshold", dependencies=[CsrfChecked])
-def set_threshold(db: DbSession, user: WebUser,
-                  threshold: Annotated[int, Form(ge=1, le=1_000_000)]) -> Response:
+def set_threshold(request: Request, db: DbSession, user: WebUser,
+                  threshold: Text = "") -> Response:
     require(user, Permission.SETTINGS_MANAGE)
-    rules.update_settings(db, values={"threshold": threshold}, actor=user)
+    try:
+        number = int(threshold.strip())
+        if not 1 <= number <= 1_000_000:
+            raise ValueError
+        rules.update_settings(db, values={"threshold": number}, actor=user)
+    except (ValueError, DomainError):
+        db.rollback()
+        return _scoring_page(request, db, user, threshold=threshold, status_code=422, errors={
+            "threshold": "Give a whole number of points from 1 to 1,000,000"})
     scoring_jobs.request_recompute(db)
     return RedirectResponse("/settings/scoring", status_code=303)
 
