@@ -54,6 +54,42 @@ def test_win_chance_before_and_after_scoring(client: Any, database: Database) ->
     assert client.get(url).json()["computed"] is False
 
 
+def test_win_chances_of_many_deals_at_once(app: Any, client: Any, database: Database,
+                                           admin_user: Any) -> None:
+    import uuid
+
+    deals = seed_deals(database)
+    with database.transaction() as s:
+        deal_scoring.refresh_deal_scores(s, at=AT)
+        closed = s.scalar(select(Deal.id).where(Deal.status == "lost").limit(1))
+    asked = [*deals.open_ids, closed, uuid.uuid4()]
+    r = client.get("/api/v1/intelligence/win-chances", params={"deal_id": [str(i) for i in asked]})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    # closed and unknown deals are left out; the rest in id order, as stored
+    assert [g["deal_id"] for g in got] == sorted(str(i) for i in deals.open_ids)
+    one = client.get(f"/api/v1/deals/{deals.open_busy}/win-chance").json()
+    assert next(g for g in got if g["deal_id"] == str(deals.open_busy)) == one
+    for bad in ({}, {"deal_id": "nope"}, {"deal_id": [str(uuid.uuid4())] * 201}):
+        resp = client.get("/api/v1/intelligence/win-chances", params=bad)
+        assert resp.status_code == 422 and resp.headers["content-type"].startswith(PROBLEM)
+    # a sales rep reads the team's deals (and unowned ones): not one owned by the admin
+    with database.transaction() as s:
+        owned = s.get(Deal, deals.open_quiet)
+        assert owned is not None
+        owned.owner_id = admin_user[0].id
+    _, token = make_user(database)  # the default role: sales_rep
+    with TestClient(app) as other:
+        other.headers["Authorization"] = f"Bearer {token}"
+        mine = other.get("/api/v1/intelligence/win-chances",
+                         params={"deal_id": [str(i) for i in deals.open_ids]})
+        assert mine.status_code == 200
+        assert {g["deal_id"] for g in mine.json()} == {
+            str(i) for i in deals.open_ids if i != deals.open_quiet}
+        assert other.get(f"/api/v1/deals/{deals.open_quiet}/win-chance").status_code in (403,
+                                                                                         404)
+
+
 def test_recommendations_through_the_api(client: Any, database: Database) -> None:
     shop = seed_shop(database)
     with database.transaction() as s:

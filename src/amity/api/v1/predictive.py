@@ -7,17 +7,19 @@ co-purchase table the jobs built and the contact's own orders."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 
 from amity.api.deps import CurrentUser, DbSession
-from amity.auth.access import Permission, access_record, require
+from amity.auth.access import Permission, access_record, require, scoped
 from amity.contacts.models import Contact
 from amity.deals.models import Deal
 from amity.intelligence import predictive_queries, recommendations
 from amity.intelligence.predictive_schemas import DealWinRead, RecommendationRead
+from amity.intelligence.tables import DealPrediction
 from amity.jobs import predictive as predictive_jobs
 
 router = APIRouter(tags=["intelligence"])
@@ -32,6 +34,22 @@ def deal_win_chance(deal_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Dea
         return DealWinRead(deal_id=deal_id, computed=False)
     return DealWinRead(deal_id=deal_id, computed=True, probability=p.probability,
                        model=p.model, factors=list(p.factors), computed_at=p.computed_at)
+
+
+@router.get("/intelligence/win-chances", response_model=list[DealWinRead],
+            summary="The stored chances of several deals at once (a board's cards)",
+            description="Pass up to 200 `deal_id`s; deals the reader may not see, closed "
+                        "deals and deals not scored yet are left out. One statement.")
+def deal_win_chances(db: DbSession, user: CurrentUser,
+                     deal_id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=200)],
+                     ) -> list[DealWinRead]:
+    stmt: Any = (select(Deal.id, DealPrediction)
+                 .join(DealPrediction, DealPrediction.deal_id == Deal.id)
+                 .where(Deal.id.in_(deal_id), Deal.deleted_at.is_(None), Deal.status == "open"))
+    visible = scoped(db, stmt, user, Deal, Permission.DEALS_VIEW)
+    return [DealWinRead(deal_id=i, computed=True, probability=p.probability, model=p.model,
+                        factors=list(p.factors), computed_at=p.computed_at)
+            for i, p in db.execute(visible.order_by(Deal.id)).all()]
 
 
 @router.get("/contacts/{contact_id}/recommendations", response_model=list[RecommendationRead],
