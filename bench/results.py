@@ -92,7 +92,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ca.wait_ready(base, proc, timeout=300)
-        if reuse:
+        earlier = OUT / f"results-{args.contacts}.json"
+        if reuse and earlier.exists() and "seed_output" in json.loads(earlier.read_text())["load"]:
+            before = json.loads(earlier.read_text())  # the run that seeded this database
+            res["load"] = {**before["load"], "reused_from": before["date"]}
+        elif reuse:
             res["load"] = {"seconds": "(reused)", "contacts_per_s": "n/a"}
         else:
             res["load"] = {"seconds": seeded["seconds"], "seed_output": seeded["output"],
@@ -153,7 +157,9 @@ def _loaded(load: dict[str, Any]) -> str:
     if load["contacts_per_s"] == "n/a":
         return "Contacts loaded by an earlier run (`--reuse`)."
     if "seed_output" in load:
-        return (f"Seeded by `amity bench seed` in {load['seconds']} s: "
+        by = (f" (by the run of {load['reused_from']}, at its load average; this run reused "
+              "the database)" if load.get("reused_from") else "")
+        return (f"Seeded by `amity bench seed` in {load['seconds']} s{by}: "
                 + "; ".join(" ".join(line.split()) for line in
                             load["seed_output"].splitlines()[1:]) + ".")
     return f"Loaded in {load['seconds']} s ({load['contacts_per_s']} contacts/s, bulk API)."
