@@ -4,9 +4,10 @@ contacts on PostgreSQL: server time and SQL statements per request.
     python bench/ui_shell.py --database-url postgresql://postgres@127.0.0.1:5432/amity_bench_ui
     python bench/ui_shell.py --reuse      # measure again without reloading
 
-Loads the same data as bench/web_pages.py (its ``load``: 10,000 contacts through the contacts
-service, interactions, notes, deals, orders), then in SQL adds 1,000 companies and puts every
-contact in one of them, a ticket for every 10th contact. Pages are called in-process as a
+Loads the same data as bench/web_pages.py (its ``load``: 10,000 contacts by ``amity bench
+seed`` with interactions, deals, orders and tickets, plus notes), then in SQL adds 1,000
+companies and puts every contact in one of them, and a ticket for every 10th contact (numbered
+after the seeded ones). Pages are called in-process as a
 signed-in administrator (bench/web_pages.py's Browser, SqlClock and run). See bench/README.md.
 """
 
@@ -36,9 +37,13 @@ UPDATE contacts SET company_id = md5('c' || (1 + abs(hashtext(id::text)) % 1000)
 TICKETS_SQL = """
 INSERT INTO tickets (id, number, subject, status, priority, channel, contact_id, company_id,
     created_at, updated_at, version, custom_fields, owner_id, sla_paused_seconds)
-SELECT md5('t' || c.id)::uuid, 1000 + c.n, 'Oven broken at ' || c.last_name, 'open', 'normal',
+SELECT md5('t' || c.id)::uuid, (SELECT coalesce(max(number), 1000) FROM tickets) + c.n,
+    'Oven broken at ' || c.last_name, 'open', 'normal',
     'email', c.id, c.company_id, now(), now(), 1, '{}', c.owner_id, 0
 FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM contacts) c WHERE c.n % 10 = 0
+"""
+COUNTER_SQL = """
+UPDATE ticket_counters SET value = (SELECT max(number) FROM tickets) WHERE name = 'ticket'
 """
 
 
@@ -49,6 +54,7 @@ def add_companies(database: Any) -> str:
         s.execute(text(COMPANIES_SQL))
         s.execute(text(LINK_SQL))
         s.execute(text(TICKETS_SQL))
+        s.execute(text(COUNTER_SQL))
         s.execute(text("UPDATE deals SET company_id = c.company_id FROM contacts c "
                        "WHERE c.id = deals.contact_id"))
         s.execute(text("UPDATE orders SET company_id = c.company_id FROM contacts c "
