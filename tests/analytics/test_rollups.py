@@ -23,8 +23,13 @@ from amity.analytics import kpis, periods, rollups
 from amity.analytics.models import customer_first, order_days
 from amity.cli_analytics import analytics_app
 from amity.commerce.models import Order
-from amity.config import get_settings
+from amity.config import Settings, get_settings
 from amity.core.db import Database
+from amity.jobs import queue
+from amity.jobs.analytics import REFRESH_ROLLUPS
+from amity.jobs.models import Job
+from amity.jobs.schedule import SCHEDULES
+from amity.jobs.worker import run_until_idle
 from tests.analytics.dataset import World, build, t
 from tests.analytics.test_pages import card
 from tests.deals.deal_support import user_client
@@ -243,3 +248,23 @@ def test_the_page_reads_the_roll_ups_and_says_as_of_when(signed_in: TestClient,
     # the orders card counts what the roll-up holds: January's two USD order rows in whole
     # UTC days (A 01-20, C 01-15) gained 1,000 each; D's 02-01 03:00Z is read live
     assert "2,003" in card(html, "orders")
+
+
+def test_the_jobs_rebuild_and_refresh_through_the_worker(client: TestClient, database: Database,
+                                                         settings: Settings) -> None:
+    w = settle(database)
+    r = client.post("/api/v1/analytics/rollups/rebuild")
+    assert r.status_code == 202, r.text
+    assert client.post("/api/v1/analytics/rollups/rebuild").json()["id"] == r.json()["id"]
+    run_until_idle(database, settings)
+    edit(database, w)
+    with database.transaction() as s:
+        refresh = queue.enqueue(s, REFRESH_ROLLUPS, {})
+    run_until_idle(database, settings)
+    with database.transaction(write=False) as s:
+        for job_id in (uuid.UUID(r.json()["id"]), refresh.id):
+            job = s.get(Job, job_id)
+            assert job is not None and job.status == "done", job and job.last_error
+        assert january(s)["revenue"] == Decimal("1036.34")  # the edits, from the roll-ups
+    assert REFRESH_ROLLUPS in {x.kind for x in SCHEDULES}
+    compare(database, w)

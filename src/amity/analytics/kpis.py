@@ -142,24 +142,35 @@ def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dic
                                     "0.01")}
 
 
-def retention_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
-    """Active at an instant t: a counted order in [t - N days, t)."""
+def retention_blocks(db: Session, p: Period, f: Filters) -> tuple[dict[str, Num],
+                                                                  dict[str, Num]]:
+    """Retention in ``p`` and in the period before it, from one pass over the orders.
+
+    Active at an instant t: a counted order in [t - N days, t). The previous period ends where
+    ``p`` starts, so its "active at end" is ``p``'s "active at start": three flags per
+    customer (active at the previous start, at ``p``'s start, at ``p``'s end) answer both."""
     n = timedelta(days=f.window_days)
-    start_lo, end_lo = p.lo - n, p.hi - n
-    at_start = func.max(case((and_(Order.ordered_at >= start_lo, Order.ordered_at < p.lo), 1),
+    before = p.previous()
+
+    def active(t: datetime) -> Any:
+        return func.max(case((and_(Order.ordered_at >= t - n, Order.ordered_at < t), 1),
                              else_=0))
-    at_end = func.max(case((and_(Order.ordered_at >= end_lo, Order.ordered_at < p.hi), 1),
-                           else_=0))
-    per_customer = (select(at_start.label("s"), at_end.label("e"))
+
+    per_customer = (select(active(before.lo).label("a"), active(p.lo).label("b"),
+                           active(p.hi).label("c"))
                     .where(*counted_orders(f), Order.contact_id.is_not(None),
-                           Order.ordered_at >= min(start_lo, end_lo), Order.ordered_at < p.hi)
+                           Order.ordered_at >= before.lo - n, Order.ordered_at < p.hi)
                     .group_by(Order.contact_id).subquery())
-    row = db.execute(select(func.count(), func.sum(per_customer.c.e))
-                     .where(per_customer.c.s == 1)).one()
-    started, kept = int(row[0]), int(row[1] or 0)
-    retention = ratio(kept, started)
-    return {"customers_at_start": Decimal(started), "retention_rate": retention,
-            "churn_rate": None if retention is None else Decimal(1) - retention}
+    a, b, c = per_customer.c.a, per_customer.c.b, per_customer.c.c
+    row = db.execute(select(func.sum(a), func.sum(case((a == 1, b), else_=0)),
+                            func.sum(b), func.sum(case((b == 1, c), else_=0)))).one()
+
+    def block(started: int, kept: int) -> dict[str, Num]:
+        retention = ratio(kept, started)
+        return {"customers_at_start": Decimal(started), "retention_rate": retention,
+                "churn_rate": None if retention is None else Decimal(1) - retention}
+
+    return block(int(row[2] or 0), int(row[3] or 0)), block(int(row[0] or 0), int(row[1] or 0))
 
 
 def deal_block(db: Session, p: Period, f: Filters) -> dict[str, Num]:
@@ -252,12 +263,12 @@ def rep_count(db: Session, f: Filters) -> int:
                          .where(User.is_active.is_(True))) or 0)
 
 
-def compute(db: Session, p: Period, f: Filters, reps: int,
+def compute(db: Session, p: Period, f: Filters, reps: int, retention: dict[str, Num],
             rolled: bool = False) -> dict[str, Num]:
-    values: dict[str, Num] = {}
+    values: dict[str, Num] = dict(retention)
     values.update(order_block(db, p, f, rolled))
     values.update(activity_block(db, p, f, rolled))
-    for block in (retention_block, deal_block, ticket_block):
+    for block in (deal_block, ticket_block):
         values.update(block(db, p, f))
     values["deals_won_per_rep"] = ratio(values["deals_won"], reps, "0.01")
     return values
@@ -277,7 +288,9 @@ def dashboard(db: Session, period: Period, f: Filters, *, live: bool = False) ->
     before = period.previous()
     as_of = None if live else rollups.as_of(db)
     rolled = as_of is not None
-    now, prev = compute(db, period, f, reps, rolled), compute(db, before, f, reps, rolled)
+    kept_now, kept_before = retention_blocks(db, period, f)
+    now = compute(db, period, f, reps, kept_now, rolled)
+    prev = compute(db, before, f, reps, kept_before, rolled)
     kpis = []
     for key, (label, unit, better, definition) in KPIS.items():
         change, direction = trend(now[key], prev[key])
