@@ -178,3 +178,21 @@ def test_a_large_export_is_written_by_the_job(signed_in: TestClient, client: Tes
     run_until_idle(database, settings)
     got = signed_in.get(f"/export/file/{exp_id}")
     assert got.status_code == 200 and len(_csv_names(got.content)) == 5
+
+
+def test_api_exports_chosen_contacts(client: TestClient, database: Database) -> None:
+    ids = _contacts(client)
+    r = client.get("/api/v1/exports/contacts", params={"format": "csv",
+                                                       "id": [ids["Ada"], ids["Di"]]})
+    assert r.status_code == 200 and _csv_names(r.content) == ["Ada", "Di"]
+    # the other filters still apply
+    r = client.get("/api/v1/exports/contacts", params={"id": [ids["Ada"], ids["Di"]],
+                                                       "lifecycle_stage": "lead"})
+    assert _csv_names(r.content) == ["Di"]
+    entry = max(_exports(database), key=lambda e: e.at)
+    assert sorted(entry.changes["filters"][1]["ids"]) == sorted([ids["Ada"], ids["Di"]])
+    r = client.get("/api/v1/exports/contacts", params={"id": "not-a-uuid"})
+    assert r.status_code == 422
+    r = client.get("/api/v1/exports/contacts",
+                   params={"id": [str(uuid.uuid4()) for _ in range(501)]})
+    assert r.status_code == 422
