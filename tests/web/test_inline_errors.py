@@ -19,6 +19,7 @@ from amity.core.customfields import CustomFieldDefinition
 from amity.core.db import Database
 from amity.deals.models import Deal
 from amity.scoring.models import ScoringRule
+from amity.sequences.models import Sequence
 from tests.web.conftest import page_csrf
 
 
@@ -44,8 +45,9 @@ def _definition(client: TestClient) -> str:
     return str(r.json()["id"])
 
 
-# (page with the form, where it posts, the bad input, field name, error id, table to count)
-Case = tuple[str, str, dict[str, Any], str, str, Any]
+# (page with the form, where it posts, the bad input, field name (None: a group of fields,
+# a fieldset described by the message), error id, table to count)
+Case = tuple[str, str, dict[str, Any], str | None, str, Any]
 CASES: dict[str, Callable[[TestClient], Case]] = {
     "new contact": lambda c: ("/contacts/new", "/contacts",
                               {"first_name": "Ada", "email": "not-an-email"}, "email",
@@ -69,6 +71,11 @@ CASES: dict[str, Callable[[TestClient], Case]] = {
     "scoring rule": lambda c: ("/settings/scoring", "/settings/scoring/rules",
                                {"name": "Visits", "kind": "behaviour", "points": "many"},
                                "points", "points-error", ScoringRule),
+    "new sequence": lambda c: ("/sequences", "/sequences", {"name": " "}, "name",
+                               "name-error", Sequence),
+    "sequence step": lambda c: ("/sequences", "/sequences",
+                                {"name": "Welcome", "kind": "wait", "wait_hours": ""},
+                                None, "steps.0-error", Sequence),
     "scoring threshold": lambda c: ("/settings/scoring", "/settings/scoring/threshold",
                                     {"threshold": "0"}, "threshold", "threshold-error",
                                     ScoringRule),
@@ -89,5 +96,11 @@ def test_bad_input_is_shown_next_to_its_field(case: str, signed_in: TestClient,
     before = _counts(database, model)
     r = signed_in.post(action or page, data={"csrf_token": token, **data})
     assert 400 <= r.status_code < 500, (case, r.status_code)
-    assert message_next_to(r.text, name, error_id).strip()
+    if name is None:
+        group = re.search(rf'<fieldset aria-describedby="{re.escape(error_id)}">'
+                          rf'(?:(?!</fieldset>)[\s\S])*<p class="field-error" '
+                          rf'id="{re.escape(error_id)}">([^<]+)</p>', r.text)
+        assert group and group.group(1).strip(), f"no message in the group for {case}"
+    else:
+        assert message_next_to(r.text, name, error_id).strip()
     assert _counts(database, model) == before, f"{case} changed something"

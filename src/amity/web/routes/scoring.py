@@ -29,7 +29,7 @@ from amity.scoring.models import BEHAVIOURS, OPERATORS, PROFILE_FIELDS
 from amity.scoring.schemas import RuleCreate
 from amity.sequences import queries as seq_queries
 from amity.sequences import service as sequences
-from amity.sequences.schemas import StepIn
+from amity.sequences.schemas import SequenceCreate, StepIn
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.templating import render, templates
@@ -142,9 +142,9 @@ def set_threshold(request: Request, db: DbSession, user: WebUser,
     return RedirectResponse("/settings/scoring", status_code=303)
 
 
-@router.get("/sequences")
-def sequences_page(request: Request, db: DbSession, user: WebUser) -> Response:
-    require(user, Permission.CONTACTS_VIEW)
+def _sequences_page(request: Request, db: Session, user: User, *,
+                    errors: dict[str, str] | None = None, form: dict[str, Any] | None = None,
+                    status_code: int = 200) -> Response:
     from amity.activities.email import list_templates
     from amity.auth.access import scoped
 
@@ -154,37 +154,67 @@ def sequences_page(request: Request, db: DbSession, user: WebUser) -> Response:
             db, sequence_id=seq.id, limit=50,
             visible=lambda stmt: scoped(db, stmt, user, Contact, Permission.CONTACTS_VIEW))
         listed.append((seq_queries.sequence_out(db, seq), rows))
+    empty_step = {"kind": "", "template_id": "", "task_title": "", "wait_hours": ""}
     return render(request, "sequences/index.html", {
         "sequences": listed, "templates_": list_templates(db),
         "may_define": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
-        "may_enrol": scope_for(user, Permission.CONTACTS_EDIT) != "none"})
+        "may_enrol": scope_for(user, Permission.CONTACTS_EDIT) != "none",
+        "errors": errors or {},
+        "form": form or {"name": "", "description": "", "steps": [empty_step] * 4}},
+        status_code=status_code)
+
+
+@router.get("/sequences")
+def sequences_page(request: Request, db: DbSession, user: WebUser) -> Response:
+    require(user, Permission.CONTACTS_VIEW)
+    return _sequences_page(request, db, user)
 
 
 @router.post("/sequences", dependencies=[CsrfChecked])
-def add_sequence(db: DbSession, user: WebUser, name: Text, description: Text = "",
+def add_sequence(request: Request, db: DbSession, user: WebUser, name: Text = "",
+                 description: Text = "",
                  kind: Annotated[list[str] | None, Form()] = None,
                  template_id: Annotated[list[str] | None, Form()] = None,
                  task_title: Annotated[list[str] | None, Form()] = None,
                  wait_hours: Annotated[list[str] | None, Form()] = None) -> Response:
     """One row per step (kind, template, task title, wait hours); rows without a kind are
-    ignored."""
+    ignored. A refused sequence re-renders the form with the message next to the name or
+    under the step it is about."""
     require(user, Permission.SETTINGS_MANAGE)
-    kinds = kind or []
+    kinds = (kind or [])[:50]
+    typed = [{"kind": k, "template_id": _nth(template_id, i) or "",
+              "task_title": _nth(task_title, i) or "", "wait_hours": _nth(wait_hours, i) or ""}
+             for i, k in enumerate(kinds)]
+    blank = {"kind": "", "template_id": "", "task_title": "", "wait_hours": ""}
+    form: dict[str, Any] = {"name": name, "description": description,
+                            "steps": typed + [blank] * max(0, 4 - len(typed))}
     steps = []
-    for i, k in enumerate(kinds):
-        if not k:
-            continue
+    try:
+        for i, k in enumerate(kinds):
+            if not k:
+                continue
+            try:
+                steps.append(StepIn.model_validate({
+                    "kind": k, "template_id": _nth(template_id, i),
+                    "task_title": _nth(task_title, i),
+                    "wait_hours": _nth(wait_hours, i)}).as_values())
+            except ValidationError as exc:
+                why = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise ValidationFailed("sequence.step_invalid", f"Step {i + 1}: {why}",
+                                       f"steps.{i}") from exc
         try:
-            steps.append(StepIn.model_validate({
-                "kind": k, "template_id": _nth(template_id, i),
-                "task_title": _nth(task_title, i),
-                "wait_hours": _nth(wait_hours, i)}).as_values())
+            body = SequenceCreate.model_validate({"name": name, "description": _opt(description)})
         except ValidationError as exc:
-            raise ValidationFailed("sequence.step_invalid", f"Step {i + 1}: "
-                                   f"{exc.errors()[0]['msg']}", f"steps[{i}]") from exc
-    sequences.create_sequence(db, values={"name": name.strip(),
-                                          "description": _opt(description), "enabled": True},
-                              steps=steps, actor=user)
+            raise ValidationFailed("sequence.name", "A sequence needs a name (up to 200 "
+                                   "characters)", "name") from exc
+        sequences.create_sequence(db, values={"name": body.name,
+                                              "description": body.description,
+                                              "enabled": True}, steps=steps, actor=user)
+    except DomainError as exc:
+        db.rollback()
+        where = exc.field or "_form"
+        return _sequences_page(request, db, user, form=form, status_code=exc.status, errors={
+            where if where == "name" or where.startswith("steps.") else "_form": exc.message})
     return RedirectResponse("/sequences", status_code=303)
 
 
