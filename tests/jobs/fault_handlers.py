@@ -9,17 +9,28 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from amity.core import audit
-from amity.core.mail import send_mail
+from amity.core.mail import build_message, send_message
 from amity.jobs import JobContext, job
 
 
 @job("fault.sleepy_mail", max_attempts=5)
 def sleepy_mail(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
-    """Sleeps, emails once, sleeps again: a worker killed in either sleep is the test."""
+    """Sleeps, emails once, sleeps again: a worker killed in either sleep is the test.
+
+    The message's Message-ID comes from the job, as Amity's own senders' do, so a receiver can
+    tell a resend from a new message. ``sleep_in_window`` holds the worker between the email
+    and the record of it on the first attempt (the window ``effects`` documents)."""
     time.sleep(payload["sleep_before"])
-    ctx.once("mail", lambda: send_mail(ctx.settings, to=payload["to"],
-                                       subject=f"Job {ctx.job_id}",
-                                       body=f"attempt {ctx.attempt} by {os.getpid()}\n"))
+
+    def mail() -> None:
+        msg = build_message(ctx.settings, to=payload["to"], subject=f"Job {ctx.job_id}",
+                            body=f"attempt {ctx.attempt} by {os.getpid()}\n")
+        msg.replace_header("Message-ID", f"<job-{ctx.job_id}@amity.test>")
+        send_message(ctx.settings, msg)
+        if ctx.attempt == 1:
+            time.sleep(payload.get("sleep_in_window", 0))
+
+    ctx.once("mail", mail)
     time.sleep(payload["sleep_after"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,6 +82,9 @@ def test_without_smtp_the_job_is_dead_and_a_retry_after_configuring_sends_once(
     assert msg["To"] == "sam@example.com" and "reset" in msg["Subject"].lower()
     link = re.search(r"https://crm\.example\.com/password/reset\?token=[\w-]+", _body(msg))
     assert link, _body(msg)
+    # the Message-ID comes from the job's effect, so a resend after a crash is the same message
+    stable = uuid.uuid5(uuid.NAMESPACE_URL, f"{job.id}:mail").hex
+    assert msg["Message-ID"] == f"<amity-{stable}@example.com>", msg["Message-ID"]
     assert jobs(database, kind=RESET_MAIL)[0].status == "done"
     assert client.post(f"/api/v1/jobs/{job.id}/retry").status_code == 409
 

@@ -29,7 +29,10 @@ class MailFailed(MailError):
     pass
 
 
-def build_message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(settings: Settings, *, to: str, subject: str, body: str,
+                  message_id: str | None = None) -> EmailMessage:
+    """A plain-text message. ``message_id`` (a local part) makes its Message-ID stable: a job
+    that sends it again after a crash sends the same message, which receivers de-duplicate."""
     if any(ch in to + subject for ch in "\r\n"):
         raise MailFailed("header values must not contain line breaks")
     msg = EmailMessage()
@@ -38,16 +41,19 @@ def build_message(settings: Settings, *, to: str, subject: str, body: str) -> Em
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Message-ID"] = (f"<{message_id}@{domain}>" if message_id
+                         else make_msgid(domain=domain))
     msg.set_content(body)
     return msg
 
 
-def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> None:
+def send_mail(settings: Settings, *, to: str, subject: str, body: str,
+              message_id: str | None = None) -> None:
     """Send one plain-text message through the configured SMTP server."""
     if not settings.smtp_host:
         raise MailNotConfigured()
-    send_message(settings, build_message(settings, to=to, subject=subject, body=body))
+    send_message(settings, build_message(settings, to=to, subject=subject, body=body,
+                                         message_id=message_id))
 
 
 def send_message(settings: Settings, msg: EmailMessage) -> None:

@@ -52,6 +52,7 @@ def send_reset_mail(payload: dict[str, Any], db: Session, ctx: JobContext) -> No
     to = user.email
     try:
         ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=SUBJECT,
-                                           body=reset_body(link)))
+                                           body=reset_body(link),
+                                           message_id=ctx.message_id("mail")))
     except MailNotConfigured as exc:  # retrying cannot help until someone configures SMTP
         raise PermanentError(str(exc)) from exc

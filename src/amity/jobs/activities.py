@@ -48,7 +48,8 @@ def task_reminder(payload: dict[str, Any], db: Session, ctx: JobContext) -> None
     subject, body = reminders.reminder_mail(sent.task, sent.assignee, ctx.settings.base_url)
     to = sent.assignee.email
     try:
-        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body))
+        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body,
+                                           message_id=ctx.message_id("mail")))
     except MailNotConfigured as exc:  # the in-app notification stays; mail cannot be retried
         raise PermanentError(str(exc)) from exc
 

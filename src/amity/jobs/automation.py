@@ -151,7 +151,8 @@ def mail_user(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
         return
     to, subject, body = user.email, str(payload["subject"]), str(payload["body"])
     try:
-        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body),
-                 key=f"mail:{payload['key']}"[:240])
+        key = f"mail:{payload['key']}"[:240]
+        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body,
+                                           message_id=ctx.message_id("mail", key)), key=key)
     except MailNotConfigured as exc:  # the in-app notification stays
         raise PermanentError(str(exc)) from exc

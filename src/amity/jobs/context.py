@@ -35,6 +35,13 @@ class JobContext:
         if not self.renew():
             raise LeaseLost(f"job {self.job_id} was taken over by another worker")
 
+    def effect_key(self, name: str, key: str | None = None) -> str:
+        return key or f"{self.job_id}:{name}"
+
+    def message_id(self, name: str, key: str | None = None) -> str:
+        """A Message-ID local part that is the same on every attempt of this effect."""
+        return f"amity-{uuid.uuid5(uuid.NAMESPACE_URL, self.effect_key(name, key)).hex}"
+
     def once(self, name: str, action: Callable[[], Any], *, key: str | None = None) -> bool:
         """Do an outside action once for this job (``key`` defaults to ``<job id>:<name>``).
 
@@ -42,5 +49,5 @@ class JobContext:
         action are kept even if the action fails, and no lock is held while it runs.
         """
         self.db.commit()
-        return effects.once(self.database, key or f"{self.job_id}:{name}", action,
+        return effects.once(self.database, self.effect_key(name, key), action,
                             job_id=self.job_id)

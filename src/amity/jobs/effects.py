@@ -7,9 +7,10 @@ error, a crash or a lost lease) finds the key and skips the action.
 The window that remains, honestly: if the process dies *after* the action and *before* the
 key's commit (a few milliseconds: one INSERT), the retry repeats the action. So does a second
 run that started while the first was still inside the action (only when a lease expired under
-a live worker: the heartbeat makes that rare). Receivers that can de-duplicate should be given
-the key too (a webhook's delivery id, an email's Message-ID): then the window closes on their
-side.
+a live worker: the heartbeat makes that rare). Receivers that can de-duplicate are given the
+key too, so the window closes on their side: a webhook's delivery id, and an email's Message-ID
+(``JobContext.message_id``: every email a job sends carries one derived from its effect key,
+so a resend is the same message; tests/jobs/test_faults.py kills a worker inside the window).
 """
 
 from __future__ import annotations

@@ -131,8 +131,9 @@ def hot_lead(event: EventRecord, db: Session, ctx: JobContext) -> None:
         return  # nobody to alert, or no mail server: the in-app notification is the alert
     to, subject, body = alert.recipient.email, alert.subject, alert.body
     try:
-        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body),
-                 key=f"{alert.key}:mail")
+        key = f"{alert.key}:mail"
+        ctx.once("mail", lambda: send_mail(ctx.settings, to=to, subject=subject, body=body,
+                                           message_id=ctx.message_id("mail", key)), key=key)
     except MailNotConfigured as exc:
         raise PermanentError(str(exc)) from exc
 
