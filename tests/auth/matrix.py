@@ -129,6 +129,9 @@ MATRIX: dict[tuple[str, str], Op] = {
     **DATAIO, **ANALYTICS, **REPORTS,
     # global search: every signed-in user; each group holds only what they may see
     ("GET", "/api/v1/search"): Op(ANY, 200),
+    # semantic search: every signed-in user, within their scope; indexing now: settings.edit
+    ("GET", "/api/v1/search/semantic"): Op(ANY, 200),
+    ("POST", "/api/v1/search/semantic/index"): Op("settings.edit", 202),
     **VIEWS,
     # each user's own API tokens
     ("GET", "/api/v1/tokens"): Op(ANY, 200),

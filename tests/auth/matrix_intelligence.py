@@ -1,6 +1,7 @@
 """Permission-matrix entries for predictions (see matrix.py): models and diagnostics are read
 with settings.view and refitted with settings.edit; a contact's predictions follow the
-contact; the at-risk list needs contacts.view (and shows only the contacts one may see)."""
+contact; the at-risk list needs contacts.view (and shows only the contacts one may see); the
+early-value report and its segment likewise."""
 
 from __future__ import annotations
 
@@ -13,4 +14,9 @@ INTELLIGENCE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/contacts/{contact_id}/predictions"): Op("contacts.view", 200,
                                                               record=True),
     ("GET", "/api/v1/intelligence/at-risk"): Op("contacts.view", 200),
+    # early-value signals: the report is read with reports.view, recomputed with
+    # settings.edit; the in-window customers need contacts.view (scoped)
+    ("GET", "/api/v1/intelligence/early-value"): Op("reports.view", 200),
+    ("POST", "/api/v1/intelligence/early-value/refresh"): Op("settings.edit", 202),
+    ("GET", "/api/v1/intelligence/early-value/customers"): Op("contacts.view", 200),
 }

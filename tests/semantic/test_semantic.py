@@ -140,7 +140,9 @@ def test_keyword_fallback_without_the_model(client: TestClient, database: Databa
 
 def test_keywords_and_bad_input(client: TestClient) -> None:
     assert keywords("Who mentioned the WEDDINGS, again?") == ["wedding", "again"]
-    assert_problem(client.get("/api/v1/search/semantic", params={"q": ""}), 422)
+    empty = _search(client, q="")
+    assert empty["hits"] == [] and empty["q"] == ""  # empty finds nothing (as global search)
+    assert_problem(client.get("/api/v1/search/semantic", params={"q": "x" * 201}), 422)
     assert_problem(client.get("/api/v1/search/semantic",
                               params={"q": "x", "limit": 0}), 422)
     assert_problem(client.get("/api/v1/search/semantic",

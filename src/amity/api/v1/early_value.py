@@ -54,7 +54,7 @@ def refresh(db: DbSession, user: CurrentUser,
             description="Newest customers first; the window is the stored report's (90 days "
                         "by default). has=false lists those to nudge.")
 def customers(db: DbSession, user: CurrentUser,
-              signal: Annotated[SignalKey, Query(description="The signal")],
+              signal: Annotated[SignalKey, Query(description="The signal")] = "categories_2",
               has: Annotated[bool, Query(description="Show (true) or lack (false) it")] = False,
               cursor: Cursor = None, limit: Limit = None) -> dict[str, Any]:
     def visible(stmt: Select[Any]) -> Select[Any]:

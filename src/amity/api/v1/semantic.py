@@ -24,9 +24,10 @@ router = APIRouter(prefix="/search", tags=["search"])
                         "anything is indexed the answer comes from a keyword search "
                         "(``mode: keyword``, ``reason`` says why).")
 def semantic(db: DbSession, user: CurrentUser,
-             q: Annotated[str, Query(min_length=1, max_length=200,
+             q: Annotated[str, Query(max_length=200,
                                      description="A question or a few words, e.g. "
-                                                 "'who mentioned a wedding?'")],
+                                                 "'who mentioned a wedding?'; empty finds "
+                                                 "nothing")] = "",
              limit: Annotated[int, Query(ge=1, le=50)] = 10,
              min_score: Annotated[float, Query(ge=-1.0, le=1.0,
                                                description="Least cosine similarity "
