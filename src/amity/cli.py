@@ -25,6 +25,7 @@ from amity.cli_deals import (
 )
 from amity.cli_dedupe import duplicates_app
 from amity.cli_early_value import early_value_app
+from amity.cli_fields import fields_app
 from amity.cli_forms import channels_app, forms_app
 from amity.cli_intelligence import intelligence_app
 from amity.cli_mail import mailboxes_app
@@ -69,6 +70,7 @@ intelligence_app.add_typer(offers_app, name="offers")
 intelligence_app.add_typer(early_value_app, name="early-value")
 app.add_typer(semantic_app, name="semantic")
 app.add_typer(dataquality_app, name="data-quality")
+app.add_typer(fields_app, name="custom-fields")
 app.add_typer(bench_app, name="bench")
 app.command("forecast")(forecast_command)
 app.command("import")(import_command)

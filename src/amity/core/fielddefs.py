@@ -74,7 +74,7 @@ def _state(d: CustomFieldDefinition) -> dict[str, Any]:
     return {k: getattr(d, k) for k in (*EDITABLE, "archived_at")}
 
 
-def update_definition(db: Session, *, definition: CustomFieldDefinition, actor_id: uuid.UUID,
+def update_definition(db: Session, *, definition: CustomFieldDefinition, actor_id: uuid.UUID | None,
                       changes: dict[str, Any]) -> CustomFieldDefinition:
     """Apply ``changes`` (any of ``EDITABLE``); refused if a stored value would be lost."""
     d = definition
@@ -120,7 +120,7 @@ def update_definition(db: Session, *, definition: CustomFieldDefinition, actor_i
 
 
 def archive_definition(db: Session, *, definition: CustomFieldDefinition,
-                       actor_id: uuid.UUID, archived: bool = True) -> CustomFieldDefinition:
+                       actor_id: uuid.UUID | None, archived: bool = True) -> CustomFieldDefinition:
     """Hide the field from forms and refuse new values (or, ``archived=False``, restore it)."""
     d = definition
     if (d.archived_at is not None) == archived:
@@ -135,7 +135,7 @@ def archive_definition(db: Session, *, definition: CustomFieldDefinition,
 
 
 def delete_definition(db: Session, *, definition: CustomFieldDefinition,
-                      actor_id: uuid.UUID) -> None:
+                      actor_id: uuid.UUID | None) -> None:
     """Only a definition no record has a value for; otherwise archive it (409)."""
     d = definition
     in_use = values_stored(db, d)
