@@ -14,7 +14,7 @@ from typing import Any
 from amity.dataio.models import DataExport, DataImport
 from tests.auth.matrix_base import ANY, Op, _json
 
-DATAIO_IDS = ("import_id", "export_id")
+DATAIO_IDS = ("import_id", "export_id", "entity")
 _IMP = "/api/v1/imports/{import_id}"
 
 DATAIO: dict[tuple[str, str], Op] = {
@@ -32,11 +32,15 @@ DATAIO: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/exports/companies"): Op("companies.export", 200),
     ("GET", "/api/v1/exports/{export_id}"): Op("contacts.export", 200),
     ("GET", "/api/v1/exports/{export_id}/download"): Op("contacts.export", 409),
+    # ``{entity}`` is deals; the whole-database export leaves out what one may not export,
+    # and every built-in role may export the product catalogue (it sees deals or orders)
+    ("GET", "/api/v1/exports/records/{entity}"): Op("deals.export", 200),
+    ("POST", "/api/v1/exports/all"): Op(ANY, 202),
 }
 
 
 def dataio_targets(s: Any, path: str, actor_id: uuid.UUID) -> dict[str, Any]:
-    ids: dict[str, Any] = {}
+    ids: dict[str, Any] = {"entity": "deals"} if "{entity}" in path else {}
     if "{import_id}" in path:
         imp = DataImport(id=uuid.uuid4(), owner_id=actor_id, entity="contacts",
                          filename="m.csv", stored_name=f"missing-{uuid.uuid4().hex}",

@@ -19,4 +19,12 @@ INTELLIGENCE: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/intelligence/early-value"): Op("reports.view", 200),
     ("POST", "/api/v1/intelligence/early-value/refresh"): Op("settings.edit", 202),
     ("GET", "/api/v1/intelligence/early-value/customers"): Op("contacts.view", 200),
+    # deal scores follow the deal; the list shows only deals one may see; rescoring is a
+    # settings change. Product offers follow the contact.
+    ("GET", "/api/v1/deals/{deal_id}/win-chance"): Op("deals.view", 200, record=True),
+    # (without ``deal_id``, an allowed user gets the 422 naming it)
+    ("GET", "/api/v1/intelligence/win-chances"): Op("deals.view", 422),
+    ("POST", "/api/v1/intelligence/deal-scores/refresh"): Op("settings.edit", 202),
+    ("GET", "/api/v1/contacts/{contact_id}/recommendations"): Op("contacts.view", 200,
+                                                                  record=True),
 }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from amity.api.deps import CurrentUser, DbSession
 from amity.auth.access import Permission, access_record, require, scoped
 from amity.contacts.models import Contact
+from amity.core.errors import ValidationFailed
 from amity.deals.models import Deal
 from amity.intelligence import predictive_queries, recommendations
 from amity.intelligence.predictive_schemas import DealWinRead, RecommendationRead
@@ -41,8 +42,11 @@ def deal_win_chance(deal_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Dea
             description="Pass up to 200 `deal_id`s; deals the reader may not see, closed "
                         "deals and deals not scored yet are left out. One statement.")
 def deal_win_chances(db: DbSession, user: CurrentUser,
-                     deal_id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=200)],
+                     deal_id: Annotated[list[uuid.UUID], Query(max_length=200)] = [],  # noqa: B006
                      ) -> list[DealWinRead]:
+    require(user, Permission.DEALS_VIEW)  # 403 before any complaint about the query
+    if not deal_id:
+        raise ValidationFailed("deal_id.required", "Give at least one deal_id", "deal_id")
     stmt: Any = (select(Deal.id, DealPrediction)
                  .join(DealPrediction, DealPrediction.deal_id == Deal.id)
                  .where(Deal.id.in_(deal_id), Deal.deleted_at.is_(None), Deal.status == "open"))
