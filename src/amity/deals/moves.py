@@ -108,7 +108,6 @@ def move_deal_to_stage(db: Session, *, deal: Deal, stage_id: uuid.UUID, actor: U
         if outcome == "open":
             outcome = None
     deal.updated_at = deal.last_activity_at = at
-    db.flush()
     if changed_stage:
         record_stage_change(db, deal, from_stage=from_stage, from_pipeline=from_pipeline,
                             actor=actor, at=at)
@@ -118,6 +117,7 @@ def move_deal_to_stage(db: Session, *, deal: Deal, stage_id: uuid.UUID, actor: U
                  changes=changes)
     publish(db, DealChanged(deal_id=deal.id, action="move"))
     announce_outcome(db, deal, outcome)
+    db.flush()  # one flush for the deal's row, its history, audit and events (new version)
     order = None
     if create_order:
         from amity.commerce.service import create_order_from_deal

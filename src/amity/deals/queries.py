@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -39,6 +39,7 @@ from amity.core.text import fold
 from amity.deals.models import Deal, DealContact, DealStageChange, LostReason, Pipeline, Stage
 from amity.deals.schemas import DealRead
 
+R = TypeVar("R", bound=DealRead)
 AnySelect = Select[*tuple[Any, ...]]
 Visible = Callable[[AnySelect], AnySelect]
 
@@ -137,16 +138,17 @@ def _cannot_be_stalled(db: Session, deal: Deal, at: datetime,
 
 
 def deal_read(db: Session, deal: Deal, at: datetime | None = None,
-              stalled: bool | None = None, stage: Stage | None = None) -> DealRead:
+              stalled: bool | None = None, stage: Stage | None = None,
+              model: type[R] = DealRead, **extra: Any) -> R:  # type: ignore[assignment]
     """The API's view of one deal, its stalled flag computed if not given: from the deal's
     row when that settles it (a deal just moved or touched is not stalled), else by one
-    statement that also looks for an open task."""
+    statement that also looks for an open task. ``model`` is DealRead or a subclass of it,
+    filled with ``extra`` (validated once)."""
     if stalled is None:
         at = at or now()
         stalled = False if _cannot_be_stalled(db, deal, at, stage) \
             else is_stalled(db, deal.id, at)
-    flag = stalled
-    return DealRead.model_validate(deal).model_copy(update={"stalled": flag})
+    return model.model_validate(deal).model_copy(update={"stalled": stalled, **extra})
 
 
 # -- the deal list ------------------------------------------------------------------------

@@ -211,8 +211,8 @@ def move_deal(deal_id: uuid.UUID, body: DealMove, db: DbSession, user: CurrentUs
             pipeline_id=body.pipeline_id, lost_reason_id=body.lost_reason_id,
             lost_reason_text=body.lost_reason_text, create_order=body.create_order,
             expected_version=parse_if_match(if_match), column=_column(db, user))
-        read = queries.deal_read(db, moved.deal, stage=moved.stage)
-        return DealMoved(**read.model_dump(), order_id=moved.order.id if moved.order else None)
+        return queries.deal_read(db, moved.deal, stage=moved.stage, model=DealMoved,
+                                 order_id=moved.order.id if moved.order else None)
 
     return idempotent(db, user, idempotency_key, f"/deals/{deal.id}/move", body, run,
                       DealMoved, status=200)
