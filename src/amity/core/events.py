@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import String
+from sqlalchemy import String, Table, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from amity.core.clock import now
@@ -26,6 +26,9 @@ class EventRecord(UUIDPk, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     occurred_at: Mapped[datetime] = mapped_column(default=now, index=True)
     published_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+
+
+EVENTS = cast(Table, EventRecord.__table__)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,16 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def publish_now(db: Session, *events: DomainEvent) -> None:
+    """Store events with one INSERT, at once rather than at the next flush (no ORM objects:
+    for hot paths such as a deal move). Same rows as ``publish``; same transaction."""
+    rows = [{"id": uuid.uuid4(), "type": e.type, "entity_id": e.entity(),
+             "payload": _jsonable(asdict(e)), "occurred_at": now(), "published_at": None}
+            for e in events]
+    if rows:
+        db.execute(insert(EVENTS), rows)
 
 
 def publish(db: Session, event: DomainEvent) -> EventRecord:

@@ -20,18 +20,18 @@ from amity.auth.models import User
 from amity.core import audit
 from amity.core.clock import now
 from amity.core.errors import ValidationFailed
-from amity.core.events import publish
+from amity.core.events import DomainEvent, publish, publish_now
 from amity.deals.events import DealChanged
 from amity.deals.models import Deal, LostReason, Stage
 from amity.deals.queries import Visible
 from amity.deals.ranks import rank_for
 from amity.deals.service import (
-    announce_outcome,
     check_version,
+    insert_stage_change,
     live_pipeline,
     live_stage,
     not_in_pipeline,
-    record_stage_change,
+    outcome_events,
     settle,
     snapshot,
 )
@@ -108,16 +108,17 @@ def move_deal_to_stage(db: Session, *, deal: Deal, stage_id: uuid.UUID, actor: U
         if outcome == "open":
             outcome = None
     deal.updated_at = deal.last_activity_at = at
+    db.flush()  # the deal's row (and its new version); the rest is written without the ORM
+    events: list[DomainEvent] = []
     if changed_stage:
-        record_stage_change(db, deal, from_stage=from_stage, from_pipeline=from_pipeline,
-                            actor=actor, at=at)
+        events.append(insert_stage_change(db, deal, from_stage=from_stage,
+                                          from_pipeline=from_pipeline, actor=actor, at=at))
     changes: dict[str, Any] = audit.diff(before, snapshot(deal))
     changes["rank"] = [old_rank, rank]
-    audit.record(db, actor_id=actor.id, action="move", entity_type="deal", entity_id=deal.id,
-                 changes=changes)
-    publish(db, DealChanged(deal_id=deal.id, action="move"))
-    announce_outcome(db, deal, outcome)
-    db.flush()  # one flush for the deal's row, its history, audit and events (new version)
+    audit.record_now(db, actor_id=actor.id, action="move", entity_type="deal",
+                     entity_id=deal.id, changes=changes)
+    events.append(DealChanged(deal_id=deal.id, action="move"))
+    publish_now(db, *events, *outcome_events(deal, outcome))
     order = None
     if create_order:
         from amity.commerce.service import create_order_from_deal

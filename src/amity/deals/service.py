@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
 
 from amity.auth.models import User
@@ -23,7 +23,7 @@ from amity.contacts.models import Contact
 from amity.core import audit
 from amity.core.clock import now
 from amity.core.errors import PreconditionFailed, ValidationFailed
-from amity.core.events import publish
+from amity.core.events import DomainEvent, publish
 from amity.core.text import fold
 from amity.deals.events import DealChanged, DealLost, DealStageChanged, DealWon
 from amity.deals.models import Deal, DealContact, DealStageChange, LostReason, Pipeline, Stage
@@ -31,6 +31,7 @@ from amity.deals.queries import default_pipeline
 from amity.deals.ranks import bottom_rank
 from amity.deals.schemas import DealContactIn, DealCreate, DealFields, DealUpdate
 
+STAGE_CHANGES = cast(Table, DealStageChange.__table__)
 SCALARS = ("name", "amount", "currency", "expected_close_date", "probability",
            "probability_overridden", "forecast_category", "pipeline_id", "stage_id", "status",
            "contact_id", "company_id", "owner_id", "source", "campaign", "next_step",
@@ -153,11 +154,31 @@ def record_stage_change(db: Session, deal: Deal, *, from_stage: uuid.UUID | None
                                  to_pipeline_id=deal.pipeline_id))
 
 
-def announce_outcome(db: Session, deal: Deal, outcome: str | None) -> None:
+def insert_stage_change(db: Session, deal: Deal, *, from_stage: uuid.UUID | None,
+                        from_pipeline: uuid.UUID | None, actor: User | None,
+                        at: datetime) -> DealStageChanged:
+    """``record_stage_change`` for hot paths: the history row is written at once with one
+    INSERT (no ORM object); the event is returned for the caller to publish with others."""
+    db.execute(insert(STAGE_CHANGES), {
+        "id": uuid.uuid4(), "deal_id": deal.id, "from_stage_id": from_stage,
+        "to_stage_id": deal.stage_id, "from_pipeline_id": from_pipeline,
+        "to_pipeline_id": deal.pipeline_id, "changed_at": at,
+        "actor_id": actor.id if actor else None})
+    return DealStageChanged(deal_id=deal.id, from_stage_id=from_stage, to_stage_id=deal.stage_id,
+                            from_pipeline_id=from_pipeline, to_pipeline_id=deal.pipeline_id)
+
+
+def outcome_events(deal: Deal, outcome: str | None) -> list[DomainEvent]:
     if outcome == "won":
-        publish(db, DealWon(deal_id=deal.id))
-    elif outcome == "lost":
-        publish(db, DealLost(deal_id=deal.id, lost_reason_id=deal.lost_reason_id))
+        return [DealWon(deal_id=deal.id)]
+    if outcome == "lost":
+        return [DealLost(deal_id=deal.id, lost_reason_id=deal.lost_reason_id)]
+    return []
+
+
+def announce_outcome(db: Session, deal: Deal, outcome: str | None) -> None:
+    for event in outcome_events(deal, outcome):
+        publish(db, event)
 
 
 def _apply(db: Session, deal: Deal, data: DealFields, sent: set[str]) -> None:
