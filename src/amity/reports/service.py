@@ -18,32 +18,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from amity.auth.access import Permission, require
-from amity.auth.models import Team, User, team_members
+from amity.auth.models import User
+from amity.auth.sharing import check_share, may_see, my_team_ids
 from amity.core import audit
-from amity.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from amity.core.errors import Forbidden, NotFound, PreconditionFailed
 from amity.dataio.export import safe_cell
 from amity.reports.compiler import compile_report, register_sqlite_functions
 from amity.reports.models import SavedReport
 from amity.reports.schemas import ReportCreate, ReportDefinition, ReportResult, ReportUpdate
-
-
-def my_team_ids(db: Session, user: User) -> set[uuid.UUID]:
-    rows = db.execute(
-        select(Team.id).outerjoin(team_members, team_members.c.team_id == Team.id)
-        .where(or_(team_members.c.user_id == user.id, Team.manager_id == user.id)))
-    return {r[0] for r in rows}
-
-
-def _check_share(db: Session, user: User, visibility: str, team_id: uuid.UUID | None) -> None:
-    if visibility != "team":
-        return
-    if team_id is None:
-        raise ValidationFailed("report.team_required", "Choose the team to share with",
-                               "team_id")
-    if db.get(Team, team_id) is None or (not user.is_admin
-                                         and team_id not in my_team_ids(db, user)):
-        raise ValidationFailed("report.team_invalid",
-                               "You can share only with a team you are in", "team_id")
 
 
 def _snapshot(r: SavedReport) -> dict[str, Any]:
@@ -69,8 +51,8 @@ def access_report(db: Session, user: User, report_id: uuid.UUID, *,
     if report is None:
         raise NotFound("report")
     mine = report.owner_id == user.id
-    if not (mine or report.visibility == "everyone" or (
-            report.visibility == "team" and report.team_id in my_team_ids(db, user))):
+    if not may_see(db, user, owner_id=report.owner_id, visibility=report.visibility,
+                   team_id=report.team_id):
         raise NotFound("report")
     if change and not (mine or user.is_admin):
         raise Forbidden("Only the person who saved this report can change it")
@@ -98,7 +80,7 @@ def run_report(db: Session, user: User, report: SavedReport,
 
 def create_report(db: Session, *, data: ReportCreate, actor: User) -> SavedReport:
     compile_report(db, actor, data.definition, actor.time_zone or "UTC")  # 422 if invalid
-    _check_share(db, actor, data.visibility, data.team_id)
+    check_share(db, actor, data.visibility, data.team_id, thing="report")
     report = SavedReport(id=uuid.uuid4(), owner_id=actor.id, name=data.name,
                          visibility=data.visibility,
                          team_id=data.team_id if data.visibility == "team" else None,
@@ -127,7 +109,7 @@ def update_report(db: Session, *, report: SavedReport, data: ReportUpdate, actor
         report.team_id = data.team_id if "team_id" in given else report.team_id
         if report.visibility != "team":
             report.team_id = None
-        _check_share(db, actor, report.visibility, report.team_id)
+        check_share(db, actor, report.visibility, report.team_id, thing="report")
     after = _snapshot(report)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changed:

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from amity.auth.models import Team, User, team_members
+from amity.auth.models import User
+from amity.auth.sharing import check_share, may_see, my_team_ids
 from amity.core import audit
-from amity.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from amity.core.errors import Forbidden, NotFound, PreconditionFailed
 from amity.core.events import DomainEvent, publish
 from amity.views.models import SavedView
 from amity.views.schemas import ViewCreate, ViewUpdate
@@ -24,25 +25,6 @@ class ViewChanged(DomainEvent):
     action: str = "update"
 
 
-def _my_team_ids(db: Session, user: User) -> set[uuid.UUID]:
-    """Teams the user belongs to or manages, in one statement."""
-    rows = db.execute(
-        select(Team.id).outerjoin(team_members, team_members.c.team_id == Team.id)
-        .where(or_(team_members.c.user_id == user.id, Team.manager_id == user.id)))
-    return {r[0] for r in rows}
-
-
-def _check_share(db: Session, user: User, visibility: str, team_id: uuid.UUID | None) -> None:
-    if visibility != "team":
-        return
-    if team_id is None:
-        raise ValidationFailed("view.team_required", "Choose the team to share with", "team_id")
-    if db.get(Team, team_id) is None or (not user.is_admin
-                                         and team_id not in _my_team_ids(db, user)):
-        raise ValidationFailed("view.team_invalid", "You can share only with a team you are in",
-                               "team_id")
-
-
 def _snapshot(v: SavedView) -> dict[str, Any]:
     return {"name": v.name, "visibility": v.visibility, "team_id": v.team_id,
             "params": dict(v.params)}
@@ -50,7 +32,7 @@ def _snapshot(v: SavedView) -> dict[str, Any]:
 
 def visible_views(db: Session, user: User, entity: str) -> list[SavedView]:
     """The user's own views, those shared with everyone and with their teams; by name."""
-    teams = sorted(_my_team_ids(db, user))
+    teams = sorted(my_team_ids(db, user))
     cond = or_(SavedView.owner_id == user.id, SavedView.visibility == "everyone",
                (SavedView.visibility == "team") & SavedView.team_id.in_(teams))
     return list(db.scalars(select(SavedView).where(SavedView.entity == entity, cond)
@@ -64,8 +46,8 @@ def access_view(db: Session, user: User, view_id: uuid.UUID, *, change: bool = F
     if view is None:
         raise NotFound("view")
     mine = view.owner_id == user.id
-    if not (mine or view.visibility == "everyone" or (
-            view.visibility == "team" and view.team_id in _my_team_ids(db, user))):
+    if not may_see(db, user, owner_id=view.owner_id, visibility=view.visibility,
+                   team_id=view.team_id):
         raise NotFound("view")
     if change and not (mine or user.is_admin):
         raise Forbidden("Only the person who saved this view can change it")
@@ -73,7 +55,7 @@ def access_view(db: Session, user: User, view_id: uuid.UUID, *, change: bool = F
 
 
 def create_view(db: Session, *, data: ViewCreate, actor: User) -> SavedView:
-    _check_share(db, actor, data.visibility, data.team_id)
+    check_share(db, actor, data.visibility, data.team_id, thing="view")
     view = SavedView(id=uuid.uuid4(), owner_id=actor.id, entity=data.entity, name=data.name,
                      visibility=data.visibility,
                      team_id=data.team_id if data.visibility == "team" else None,
@@ -100,7 +82,7 @@ def update_view(db: Session, *, view: SavedView, data: ViewUpdate, actor: User,
         view.team_id = data.team_id if "team_id" in given else view.team_id
         if view.visibility != "team":
             view.team_id = None
-        _check_share(db, actor, view.visibility, view.team_id)
+        check_share(db, actor, view.visibility, view.team_id, thing="view")
     if "params" in given and data.params is not None:
         view.params = data.params.model_dump(mode="json")
     after = _snapshot(view)

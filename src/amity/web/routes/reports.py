@@ -24,6 +24,7 @@ from amity.analytics.scope import owners_for
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.access import Permission, require, scope_for
 from amity.auth.models import Team, User
+from amity.auth.sharing import my_team_ids
 from amity.core.customfields import definitions_for
 from amity.core.errors import DomainError
 from amity.reports import charts, service
@@ -60,7 +61,7 @@ def _form_page(request: Request, db: Session, user: User, form: dict[str, str],
                report_id: uuid.UUID | None = None) -> Response:
     entity = form.get("entity") if form.get("entity") in ENTITY_NAMES else "deals"
     form["entity"] = entity or "deals"
-    teams = sorted(service.my_team_ids(db, user))
+    teams = sorted(my_team_ids(db, user))
     return render(request, "reports/builder.html", {
         "form": form, "error": error, "entities": [(n, ENTITIES[n].label) for n in ENTITY_NAMES],
         "fields": field_choices(db, user, form["entity"]), "buckets": BUCKETS, "ops": OPS,
