@@ -24,7 +24,7 @@ from amity.core import audit
 from amity.core.errors import DomainError, Forbidden, NotFound
 from amity.dataio import mapping as maps
 from amity.dataio import service
-from amity.dataio.export import MEDIA, SUFFIX, Exporter, stream, write_xlsx
+from amity.dataio.export import MEDIA, SUFFIX, stream, write_xlsx
 from amity.dataio.export_records import ALL, RecordExporter, may_export
 from amity.dataio.export_records import ENTITIES as RECORD_ENTITIES
 from amity.dataio.models import ENTITIES, DataExport, DataImport
@@ -37,6 +37,7 @@ from amity.jobs.dataio import (
 )
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
+from amity.web.exporting import export_response
 from amity.web.templating import render, templates
 
 router = APIRouter(route_class=WebRoute)
@@ -189,37 +190,11 @@ def export(request: Request, entity: Literal["contacts", "companies"], db: DbSes
            lifecycle_stage: Annotated[list[str] | None, Query()] = None,
            tag: Annotated[list[str] | None, Query()] = None) -> Response:
     """The contact list's Export button: the records this user may export."""
-    require(user, Permission.CONTACTS_EXPORT if entity == "contacts"
-            else Permission.COMPANIES_EXPORT)
     filters: dict[str, Any] = {"deleted": "exclude"}
     if entity == "contacts":
         filters.update({"lifecycle_stage": lifecycle_stage or [], "tags": tag or []})
-    exporter = Exporter(db, user, entity, filters)
-    total = exporter.count()
-    audit.record(db, actor_id=user.id, action="export", entity_type=entity.rstrip("s")
-                 if entity == "contacts" else "company", entity_id=None,
-                 changes={"format": [None, format], "records": [None, total]})
-    if total > settings.export_sync_max_rows:
-        exp = DataExport(id=uuid.uuid4(), owner_id=user.id, entity=entity, format=format,
-                         filters=filters, status="queued")
-        db.add(exp)
-        db.flush()
-        enqueue_export(db, exp)
-        return render(request, "imports/export_queued.html", {"exp": exp})
-    disposition = {"Content-Disposition": f'attachment; filename="{entity}.{SUFFIX[format]}"'}
-    if format == "xlsx":
-        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
-            tmp = Path(f.name)
-        write_xlsx(exporter, tmp)
-        return FileResponse(tmp, media_type=MEDIA[format], headers=disposition,
-                            background=BackgroundTask(tmp.unlink, missing_ok=True))
-    database = request.app.state.database
-
-    def chunks() -> Iterator[bytes]:
-        with database.transaction(write=False) as s:
-            yield from stream(Exporter(s, user, entity, filters), format)
-
-    return StreamingResponse(chunks(), media_type=MEDIA[format], headers=disposition)
+    return export_response(request, db, user, settings, entity=entity, fmt=format,
+                           filters=filters)
 
 
 @router.get("/export/records/{entity}")
