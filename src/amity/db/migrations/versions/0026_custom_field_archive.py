@@ -3,8 +3,8 @@
 An archived field keeps every stored value; it is hidden from forms and refused on new writes
 until it is restored (null again).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0026
+Revises: 0025
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from amity.core.db import UTCDateTime
 
-revision = '0027'
-down_revision = '0026'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
