@@ -6,9 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from amity.api.deps import AppSettings, DbSession
 from amity.auth import fields
@@ -18,12 +21,13 @@ from amity.commerce.models import Order
 from amity.companies import service
 from amity.companies.models import Company
 from amity.companies.overview import company_overview
-from amity.companies.schemas import CompanyRead
+from amity.companies.schemas import CompanyRead, CompanyUpdate
 from amity.contacts.models import Contact
-from amity.core.errors import ValidationFailed
+from amity.core.errors import DomainError, PreconditionFailed, ValidationFailed
 from amity.deals.models import Deal
 from amity.tickets.models import REFERENCE_PREFIX, Ticket
-from amity.web.auth import WebUser
+from amity.web import record_fields
+from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.templating import is_htmx, render, templates
 
@@ -95,6 +99,12 @@ def company_page(request: Request, company_id: uuid.UUID, db: DbSession,
     require(user, Permission.COMPANIES_VIEW)
     company = access_record(db, user, Company, company_id, Permission.COMPANIES_VIEW,
                             entity="company")
+    return _company_page(request, db, user, company)
+
+
+def _company_page(request: Request, db: Session, user: User, company: Company, *,
+                  status_code: int = 200, cf_errors: dict[str, str] | None = None,
+                  cf_posted: FormData | None = None) -> Response:
     view = company_overview(
         db, company, contacts=_scope(db, user, Contact, Permission.CONTACTS_VIEW),
         deals=_scope(db, user, Deal, Permission.DEALS_VIEW),
@@ -103,5 +113,43 @@ def company_page(request: Request, company_id: uuid.UUID, db: DbSession,
         companies=lambda stmt: scoped(db, stmt, user, Company, Permission.COMPANIES_VIEW))
     shown = fields.redact_one(db, user, "company", CompanyRead.model_validate(company))
     owner = db.get(User, company.owner_id) if company.owner_id else None
+    values = shown.custom_fields
     return render(request, "companies/detail.html",
-                  {"view": view, "c": shown, "owner": owner, "ticket_prefix": REFERENCE_PREFIX})
+                  {"view": view, "c": shown, "owner": owner, "ticket_prefix": REFERENCE_PREFIX,
+                   "cf_details": record_fields.details(db, user, "company", values),
+                   "cf_inputs": record_fields.inputs(db, user, "company", values, cf_posted),
+                   "cf_errors": cf_errors or {}, "cf_action": f"/companies/{company.id}/details",
+                   "cf_version": shown.version,
+                   "cf_can_edit": scope_for(user, Permission.COMPANIES_EDIT) != "none"},
+                  status_code=status_code)
+
+
+@router.post("/companies/{company_id}/details", dependencies=[CsrfChecked])
+def edit_company_details(request: Request, company_id: uuid.UUID, db: DbSession,
+                         user: WebUser, settings: AppSettings,
+                         posted: Annotated[FormData, Depends(record_fields.posted_form)]
+                         ) -> Response:
+    """Save the custom fields shown in the Edit details form (through ``update_company``)."""
+    company = access_record(db, user, Company, company_id, Permission.COMPANIES_EDIT,
+                            entity="company")
+    stored = dict(company.custom_fields or {})
+    try:
+        version = str(posted.get("version") or "")
+        data = CompanyUpdate.model_validate({
+            "custom_fields": record_fields.posted_values(db, user, "company", posted, stored),
+            **({"version": int(version)} if version.isdigit() else {})})
+        fields.check_write(db, user, "company", data, Permission.COMPANIES_EDIT)
+        service.update_company(db, company=company, data=data, actor=user,
+                               region=settings.default_region)
+    except PreconditionFailed as exc:
+        db.rollback()
+        db.refresh(company)
+        return _company_page(request, db, user, company, status_code=exc.status,
+                             cf_errors={record_fields.FORM_ERROR: record_fields.CHANGED})
+    except (ValidationError, DomainError) as exc:
+        db.rollback()  # nothing may be written
+        db.refresh(company)
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return _company_page(request, db, user, company, status_code=status,
+                             cf_errors=record_fields.errors_of(exc), cf_posted=posted)
+    return RedirectResponse(f"/companies/{company.id}#details", status_code=303)

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from amity.api.deps import AppSettings, DbSession
 from amity.auth import fields
@@ -21,19 +22,20 @@ from amity.auth.access import (
     access_record,
     can_see_sensitive,
     require,
+    scope_for,
     scoped,
 )
 from amity.auth.models import User
 from amity.contacts import service
 from amity.contacts.models import LIFECYCLE_STAGES, Contact
-from amity.contacts.schemas import TimelineItem
+from amity.contacts.schemas import ContactUpdate, TimelineItem
 from amity.contacts.view360 import contact_360
 from amity.core.audit import history_of
-from amity.core.errors import DomainError
+from amity.core.errors import DomainError, PreconditionFailed
 from amity.core.schemas import Output
 from amity.notes import service as notes
 from amity.notes.schemas import NoteCreate
-from amity.web import forms
+from amity.web import forms, record_fields
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.routes import contact_bulk, contact_list
@@ -110,16 +112,55 @@ def contact_page(request: Request, contact_id: uuid.UUID, db: DbSession,
 
 def _contact_page(request: Request, db: Session, user: User, contact: Contact,
                   note_error: str | None = None, note_body: str = "",
-                  status_code: int = 200) -> Response:
+                  status_code: int = 200, cf_errors: dict[str, str] | None = None,
+                  cf_posted: FormData | None = None) -> Response:
     view = contact_360(db, contact, timeline_limit=TIMELINE_LIMIT, reader=user,
                        visible_contacts=lambda stmt: scoped(db, stmt, user, Contact,
                                                             Permission.CONTACTS_VIEW))
     view = view.model_copy(update={"contact": fields.redact_one(db, user, "contact",
                                                                  view.contact)})
     people = _people(db, [view.contact.owner_id, *(t.author_id for t in view.timeline)])
+    values = view.contact.custom_fields
     return render(request, "contacts/detail.html",
                   {"view": view, "c": view.contact, "people": people, "note_error": note_error,
-                   "note_body": note_body}, status_code=status_code)
+                   "note_body": note_body,
+                   "cf_details": record_fields.details(db, user, "contact", values),
+                   "cf_inputs": record_fields.inputs(db, user, "contact", values, cf_posted),
+                   "cf_errors": cf_errors or {}, "cf_action": f"/contacts/{contact.id}/details",
+                   "cf_version": view.contact.version,
+                   "cf_can_edit": scope_for(user, Permission.CONTACTS_EDIT) != "none"},
+                  status_code=status_code)
+
+
+@router.post("/contacts/{contact_id}/details", dependencies=[CsrfChecked])
+def edit_contact_details(request: Request, contact_id: uuid.UUID, db: DbSession,
+                         user: WebUser, settings: AppSettings,
+                         posted: Annotated[FormData, Depends(record_fields.posted_form)]
+                         ) -> Response:
+    """Save the custom fields shown in the Edit details form (through ``update_contact``)."""
+    contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_EDIT,
+                            entity="contact")
+    stored = dict(contact.custom_fields or {})
+    try:
+        version = str(posted.get("version") or "")
+        data = ContactUpdate.model_validate({
+            "custom_fields": record_fields.posted_values(db, user, "contact", posted, stored),
+            **({"version": int(version)} if version.isdigit() else {})})
+        fields.check_write(db, user, "contact", data, Permission.CONTACTS_EDIT)
+        service.update_contact(db, contact=contact, data=data, actor=user,
+                               region=settings.default_region)
+    except PreconditionFailed as exc:
+        db.rollback()
+        db.refresh(contact)
+        return _contact_page(request, db, user, contact, status_code=exc.status,
+                             cf_errors={record_fields.FORM_ERROR: record_fields.CHANGED})
+    except (ValidationError, DomainError) as exc:
+        db.rollback()  # nothing may be written
+        db.refresh(contact)
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return _contact_page(request, db, user, contact, status_code=status,
+                             cf_errors=record_fields.errors_of(exc), cf_posted=posted)
+    return RedirectResponse(f"/contacts/{contact.id}#details", status_code=303)
 
 
 @router.post("/contacts/{contact_id}/notes", dependencies=[CsrfChecked])
