@@ -55,7 +55,7 @@ def _contact_with_fields(client: TestClient) -> dict[str, Any]:
 
 def _details(page: str) -> dict[str, str]:
     """The Details block as label -> value shown."""
-    block = re.search(r'<section class="card custom-fields"[\s\S]*?</dl>', page)
+    block = re.search(r'<section class="card facts custom-fields"[\s\S]*?</dl>', page)
     assert block, "no Details block"
     pairs = re.findall(r"<dt>([^<]+)</dt>\s*<dd[^>]*>([\s\S]*?)</dd>", block.group(0))
     return {html.unescape(k): html.unescape(re.sub(r"<[^>]+>", "", v)).strip()
@@ -172,8 +172,8 @@ def test_required_and_stale_edits_are_refused(signed_in: TestClient, client: Tes
 def test_no_block_without_definitions(signed_in: TestClient, client: TestClient) -> None:
     contact = make_contact(client)
     company = make_company(client)
-    assert 'class="card custom-fields"' not in signed_in.get(f"/contacts/{contact['id']}").text
-    assert 'class="card custom-fields"' not in signed_in.get(f"/companies/{company['id']}").text
+    assert 'id="details-h"' not in signed_in.get(f"/contacts/{contact['id']}").text
+    assert 'id="details-h"' not in signed_in.get(f"/companies/{company['id']}").text
 
 
 def test_company_details_show_and_edit(signed_in: TestClient, client: TestClient,
