@@ -40,14 +40,22 @@ def head_at(commit: str) -> str:
     return heads.pop()
 
 
+def revisions_at(commit: str) -> set[str]:
+    return {rev for name in git("ls-tree", "--name-only", f"{commit}:{VERSIONS}").split()
+            if name.endswith(".py")
+            for rev in _REV.findall(git("show", f"{commit}:{VERSIONS}/{name}"))}
+
+
 def previous_release() -> tuple[str, str]:
-    """The newest commit whose schema head differs from HEAD's: the release running while
-    the new one migrates. Returns (commit, its head revision)."""
-    current = head_at("HEAD")
+    """The newest commit whose schema head differs from HEAD's and is one of HEAD's
+    revisions: the release running while the new one migrates. (A head HEAD does not know,
+    such as a migration renumbered before it was released, is no release one upgrades from.)
+    Returns (commit, its head revision)."""
+    current, known = head_at("HEAD"), revisions_at("HEAD")
     for commit in git("log", "--format=%H", "--", VERSIONS).split():
         for candidate in (commit, f"{commit}^"):
             head = head_at(candidate)
-            if head != current:
+            if head != current and head in known:
                 return git("rev-parse", candidate).strip(), head
     raise AssertionError("no earlier schema in the history")
 
