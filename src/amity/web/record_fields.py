@@ -10,21 +10,22 @@ in the form, so their stored values are never sent and stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from amity.auth.access import can_see_sensitive
+from amity.auth import fields
+from amity.auth.access import Permission, can_see_sensitive
 from amity.auth.models import User
 from amity.core.customfields import CustomFieldDefinition, definitions_for
-from amity.core.errors import DomainError
+from amity.core.errors import DomainError, PreconditionFailed
 
 EMPTY = "—"
 PREFIX = "cf_"  # form inputs are named cf_<key> (keys are [a-z][a-z0-9_]*)
@@ -179,3 +180,38 @@ def errors_of(exc: ValidationError | DomainError) -> dict[str, str]:
 async def posted_form(request: Request) -> FormData:
     """The posted form (read once; CSRF checking has usually read it already)."""
     return await request.form()
+
+
+@dataclass
+class Refused:
+    """Why a details form was not saved: the status, messages by field, and what was posted
+    (None after a conflicting save: the form then shows the stored values)."""
+
+    status: int
+    errors: dict[str, str]
+    posted: FormData | None
+
+
+def save(db: Session, user: User, entity: str, record: Any, posted: FormData, *,
+         schema: type[BaseModel], permission: Permission,
+         update: Callable[[Any], object]) -> Refused | None:
+    """Validate the posted custom fields as ``schema`` (the record's API update model), check
+    the user may write them, and ``update``; on any refusal nothing is written."""
+    stored = dict(record.custom_fields or {})
+    try:
+        version = str(posted.get("version") or "")
+        data = schema.model_validate({
+            "custom_fields": posted_values(db, user, entity, posted, stored),
+            **({"version": int(version)} if version.isdigit() else {})})
+        fields.check_write(db, user, entity, data, permission)
+        update(data)
+    except PreconditionFailed as exc:
+        db.rollback()
+        db.refresh(record)
+        return Refused(exc.status, {FORM_ERROR: CHANGED}, None)
+    except (ValidationError, DomainError) as exc:
+        db.rollback()  # nothing may be written
+        db.refresh(record)
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return Refused(status, errors_of(exc), posted)
+    return None

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -23,7 +22,7 @@ from amity.companies.models import Company
 from amity.companies.overview import company_overview
 from amity.companies.schemas import CompanyRead, CompanyUpdate
 from amity.contacts.models import Contact
-from amity.core.errors import DomainError, PreconditionFailed, ValidationFailed
+from amity.core.errors import ValidationFailed
 from amity.deals.models import Deal
 from amity.tickets.models import REFERENCE_PREFIX, Ticket
 from amity.web import record_fields
@@ -132,24 +131,12 @@ def edit_company_details(request: Request, company_id: uuid.UUID, db: DbSession,
     """Save the custom fields shown in the Edit details form (through ``update_company``)."""
     company = access_record(db, user, Company, company_id, Permission.COMPANIES_EDIT,
                             entity="company")
-    stored = dict(company.custom_fields or {})
-    try:
-        version = str(posted.get("version") or "")
-        data = CompanyUpdate.model_validate({
-            "custom_fields": record_fields.posted_values(db, user, "company", posted, stored),
-            **({"version": int(version)} if version.isdigit() else {})})
-        fields.check_write(db, user, "company", data, Permission.COMPANIES_EDIT)
-        service.update_company(db, company=company, data=data, actor=user,
-                               region=settings.default_region)
-    except PreconditionFailed as exc:
-        db.rollback()
-        db.refresh(company)
-        return _company_page(request, db, user, company, status_code=exc.status,
-                             cf_errors={record_fields.FORM_ERROR: record_fields.CHANGED})
-    except (ValidationError, DomainError) as exc:
-        db.rollback()  # nothing may be written
-        db.refresh(company)
-        status = exc.status if isinstance(exc, DomainError) else 422
-        return _company_page(request, db, user, company, status_code=status,
-                             cf_errors=record_fields.errors_of(exc), cf_posted=posted)
+    refused = record_fields.save(
+        db, user, "company", company, posted, schema=CompanyUpdate,
+        permission=Permission.COMPANIES_EDIT,
+        update=lambda data: service.update_company(db, company=company, data=data, actor=user,
+                                              region=settings.default_region))
+    if refused is not None:
+        return _company_page(request, db, user, company, status_code=refused.status,
+                             cf_errors=refused.errors, cf_posted=refused.posted)
     return RedirectResponse(f"/companies/{company.id}#details", status_code=303)

@@ -31,7 +31,7 @@ from amity.contacts.models import LIFECYCLE_STAGES, Contact
 from amity.contacts.schemas import ContactUpdate, TimelineItem
 from amity.contacts.view360 import contact_360
 from amity.core.audit import history_of
-from amity.core.errors import DomainError, PreconditionFailed
+from amity.core.errors import DomainError
 from amity.core.schemas import Output
 from amity.notes import service as notes
 from amity.notes.schemas import NoteCreate
@@ -140,26 +140,14 @@ def edit_contact_details(request: Request, contact_id: uuid.UUID, db: DbSession,
     """Save the custom fields shown in the Edit details form (through ``update_contact``)."""
     contact = access_record(db, user, Contact, contact_id, Permission.CONTACTS_EDIT,
                             entity="contact")
-    stored = dict(contact.custom_fields or {})
-    try:
-        version = str(posted.get("version") or "")
-        data = ContactUpdate.model_validate({
-            "custom_fields": record_fields.posted_values(db, user, "contact", posted, stored),
-            **({"version": int(version)} if version.isdigit() else {})})
-        fields.check_write(db, user, "contact", data, Permission.CONTACTS_EDIT)
-        service.update_contact(db, contact=contact, data=data, actor=user,
-                               region=settings.default_region)
-    except PreconditionFailed as exc:
-        db.rollback()
-        db.refresh(contact)
-        return _contact_page(request, db, user, contact, status_code=exc.status,
-                             cf_errors={record_fields.FORM_ERROR: record_fields.CHANGED})
-    except (ValidationError, DomainError) as exc:
-        db.rollback()  # nothing may be written
-        db.refresh(contact)
-        status = exc.status if isinstance(exc, DomainError) else 422
-        return _contact_page(request, db, user, contact, status_code=status,
-                             cf_errors=record_fields.errors_of(exc), cf_posted=posted)
+    refused = record_fields.save(
+        db, user, "contact", contact, posted, schema=ContactUpdate,
+        permission=Permission.CONTACTS_EDIT,
+        update=lambda data: service.update_contact(db, contact=contact, data=data, actor=user,
+                                              region=settings.default_region))
+    if refused is not None:
+        return _contact_page(request, db, user, contact, status_code=refused.status,
+                             cf_errors=refused.errors, cf_posted=refused.posted)
     return RedirectResponse(f"/contacts/{contact.id}#details", status_code=303)
 
 
