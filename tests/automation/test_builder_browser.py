@@ -46,6 +46,11 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
             "status of 422" not in m.text else None)
+    def settled() -> None:
+        # htmx wires a swapped-in row's select after it settles (about 20 ms): a change made
+        # before that is not sent, so wait as a person's pace would
+        expect(page.locator(".htmx-added, .htmx-settling, .htmx-request")).to_have_count(0)
+
     try:
         page.goto("/login?next=/automation")
         page.get_by_label("Email").fill("sam@example.com")
@@ -72,6 +77,7 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
             "button", name="Remove condition").click()
         expect(page.locator(".condition-row")).to_have_count(1)
         cond = page.locator(".condition-row").first
+        settled()
         cond.locator('select[name$="-type"]').select_option("tag")
         cond = page.locator('.condition-row[data-kind="tag"]')  # the row re-rendered
         expect(cond.get_by_label("Tag", exact=True)).to_be_visible()
@@ -82,6 +88,7 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
         page.get_by_role("button", name="Add action").click()
         expect(page.locator(".action-row")).to_have_count(2)
         second = page.locator(".action-row").nth(1)
+        settled()
         second.locator('select[name$="-type"]').select_option("add_tag")
         second = page.locator('.action-row[data-kind="add_tag"]')
         second.get_by_label("Tag", exact=True).fill("won")

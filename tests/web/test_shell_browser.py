@@ -72,7 +72,7 @@ def test_global_search_shortcuts_and_theme(browser: Any, live_server: LiveServer
         box.fill("baker")
         box.press("Enter")
         page.wait_for_url(f"{url}/search?q=baker")
-        expect(page.locator(".search-group")).to_contain_text("Linus Baker")
+        expect(page.get_by_role("region", name="People")).to_contain_text("Linus Baker")
 
         # two-key shortcuts, from anywhere but a text field
         page.locator("h1").click()
