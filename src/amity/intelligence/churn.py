@@ -102,17 +102,46 @@ def top_factors(model: ChurnModel, X: Array, words: dict[str, tuple[str, str]],
     ``words[name] = (said when the value is high, said when it is low)``; a feature raises
     the risk when its term is positive, which is "high" if its coefficient is positive.
     """
+    index, texts = describe(model, factor_codes(model, X, k), words, k)
+    return [texts[i] for i in index]
+
+
+def factor_codes(model: ChurnModel, X: Array, k: int = 3) -> NDArray[np.int64]:
+    """Each row's top ``k`` reasons as one integer (vectorised: a million rows are a few
+    array operations): per slot ``1 + 2 * feature + (value above average)``, 0 when the
+    term is too small to be a reason, in base ``2 * features + 1``."""
+    X = np.asarray(X, dtype=np.float64)
     terms = model.contributions(X)
     order = np.argsort(-terms, axis=1, kind="stable")[:, :k]
-    out: list[list[str]] = []
-    for row, idx in enumerate(order):
+    rows = np.arange(X.shape[0])[:, None]
+    picked = terms[rows, order]
+    above = X[rows, order] > np.asarray(model.mean)[order]
+    slots = np.where(picked > 0.05, 1 + 2 * order + above, 0).astype(np.int64)
+    base = 2 * len(model.names) + 1
+    code = np.zeros(X.shape[0], dtype=np.int64)
+    for j in range(slots.shape[1]):
+        code = code * base + slots[:, j]
+    return code
+
+
+def describe(model: ChurnModel, codes: NDArray[np.int64], words: dict[str, tuple[str, str]],
+             k: int = 3) -> tuple[NDArray[np.int64], list[list[str]]]:
+    """(per row an index into the list, the distinct reason lists): each distinct
+    combination is put into words once."""
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    base = 2 * len(model.names) + 1
+    texts: list[list[str]] = []
+    for code in uniq.tolist():
+        slots = []
+        for _ in range(k):
+            code, slot = divmod(code, base)
+            slots.append(slot)
         reasons = []
-        for j in idx:
-            if terms[row, j] <= 0.05:  # too small to be a reason
+        for slot in reversed(slots):
+            if slot == 0:
                 break
-            name = model.names[j]
+            name = model.names[(slot - 1) // 2]
             pair = words.get(name, (f"high {name}", f"low {name}"))
-            above = X[row, j] > model.mean[j]
-            reasons.append(pair[0] if above else pair[1])
-        out.append(reasons)
-    return out
+            reasons.append(pair[0] if (slot - 1) % 2 else pair[1])
+        texts.append(reasons)
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), texts

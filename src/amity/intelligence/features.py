@@ -1,8 +1,11 @@
 """Churn features and labels as of any day, computed with numpy from the customers' history.
 
 ``History`` holds every customer's orders, interactions, tickets and survey answers as flat
-arrays (customer index, day number, value). Features "as of day d" use only what happened
-before d, so the same code builds the training rows (at an earlier day, labelled by what
+arrays (customer index, day number, value); interactions, tickets and survey answers may
+instead come counted (``*_weight``: how many events a row stands for, at a day inside the
+90-day bucket they were counted in, as ``data.load_history`` reads them: every window below
+is made of whole buckets before the scoring day). Features "as of day d" use only what
+happened before d, so the same code builds the training rows (at an earlier day, labelled by what
 happened next) and the rows scored today: a time-based hold-out by construction.
 """
 
@@ -18,6 +21,7 @@ Array = NDArray[np.float64]
 Index = NDArray[np.int64]
 HORIZON_DAYS = 90  # churned = no purchase in the next 90 days
 ACTIVE_DAYS = 365  # only customers who bought in the year before are at risk of churning
+BUCKET_DAYS = 90  # the windows of the engagement features (= HORIZON_DAYS: see fit_churn)
 
 NAMES = ["recency_days", "orders_365", "log_spend_365", "tenure_days", "orders_trend",
          "touches_90", "touches_trend", "tickets_90", "csat_avg", "csat_missing"]
@@ -53,19 +57,25 @@ class History:
     order_amount: Array = field(default_factory=_empty)
     touch_key: Index = field(default_factory=_empty_idx)
     touch_day: Array = field(default_factory=_empty)
+    touch_weight: Array | None = None  # None: one event a row
     ticket_key: Index = field(default_factory=_empty_idx)
     ticket_day: Array = field(default_factory=_empty)
+    ticket_weight: Array | None = None
     survey_key: Index = field(default_factory=_empty_idx)
     survey_day: Array = field(default_factory=_empty)
-    survey_score: Array = field(default_factory=_empty)
+    survey_score: Array = field(default_factory=_empty)  # the sum of the row's answers
+    survey_weight: Array | None = None
 
     @property
     def size(self) -> int:
         return len(self.keys)
 
 
-def _count(key: Index, day: Array, lo: float, hi: float, n: int) -> Array:
+def _count(key: Index, day: Array, lo: float, hi: float, n: int,
+           weight: Array | None = None) -> Array:
     m = (day >= lo) & (day < hi)
+    if weight is not None:
+        return np.asarray(np.bincount(key[m], weights=weight[m], minlength=n), dtype=np.float64)
     return np.bincount(key[m], minlength=n).astype(np.float64)
 
 
@@ -90,10 +100,10 @@ def features(h: History, at: float) -> tuple[Array, NDArray[np.bool_]]:
     spend_365 = _sum(h.order_key, h.order_day, h.order_amount, at - 365, at, n)
     recent = _count(h.order_key, h.order_day, at - 90, at, n)
     previous = _count(h.order_key, h.order_day, at - 180, at - 90, n)
-    touches = _count(h.touch_key, h.touch_day, at - 90, at, n)
-    touches_prev = _count(h.touch_key, h.touch_day, at - 180, at - 90, n)
-    tickets = _count(h.ticket_key, h.ticket_day, at - 90, at, n)
-    answers = _count(h.survey_key, h.survey_day, -np.inf, at, n)
+    touches = _count(h.touch_key, h.touch_day, at - 90, at, n, h.touch_weight)
+    touches_prev = _count(h.touch_key, h.touch_day, at - 180, at - 90, n, h.touch_weight)
+    tickets = _count(h.ticket_key, h.ticket_day, at - 90, at, n, h.ticket_weight)
+    answers = _count(h.survey_key, h.survey_day, -np.inf, at, n, h.survey_weight)
     score_sum = _sum(h.survey_key, h.survey_day, h.survey_score, -np.inf, at, n)
     answered = answers > 0
     overall = float(score_sum.sum() / answers.sum()) if answers.sum() else 0.0

@@ -173,21 +173,43 @@ def fit_churn(h: History, at: float, opts: Options) -> tuple[Fit, churn.ChurnMod
     return Fit("churn", "fitted", None, params, diagnostics, int(len(y0) + len(y1))), final
 
 
-def score_churn(h: History, at: float,
-                model: churn.ChurnModel | None) -> tuple[Array, list[list[str]]]:
+@dataclass
+class Reasons:
+    """Every customer's churn reasons without a list per customer: ``index[i]`` points into
+    ``texts`` (the distinct reason lists; ``texts[0]`` is the empty list)."""
+
+    index: NDArray[np.int64]
+    texts: list[list[str]]
+
+    def of(self, i: int) -> list[str]:
+        return self.texts[int(self.index[i])]
+
+    @classmethod
+    def from_lists(cls, n: int, rows: NDArray[np.int64], lists: list[list[str]]) -> Reasons:
+        """``lists[j]`` for customer ``rows[j]``; the others get no reason."""
+        seen: dict[tuple[str, ...], int] = {(): 0}
+        index = np.zeros(n, dtype=np.int64)
+        for i, reasons in zip(rows.tolist(), lists, strict=True):
+            index[i] = seen.setdefault(tuple(reasons), len(seen))
+        return cls(index, [list(t) for t in seen])
+
+
+def score_churn(h: History, at: float, model: churn.ChurnModel | None) -> tuple[Array, Reasons]:
     """Risk for active customers (NaN for those who have not bought for a year) and the
     plain-words reasons; by the rules when ``model`` is None."""
     X, active = features(h, at)
     risk = np.full(h.size, np.nan)
-    reasons: list[list[str]] = [[] for _ in range(h.size)]
     idx = np.flatnonzero(active)
     if idx.size == 0:
-        return risk, reasons
+        return risk, Reasons(np.zeros(h.size, dtype=np.int64), [[]])
     if model is None:
         r, why = rule_risk(X[idx])
-    else:
-        r, why = model.predict(X[idx]), churn.top_factors(model, X[idx], WORDS)
-    risk[idx] = r
-    for j, i in enumerate(idx):
-        reasons[i] = why[j]
-    return risk, reasons
+        risk[idx] = r
+        return risk, Reasons.from_lists(h.size, idx, why)
+    risk[idx] = model.predict(X[idx])
+    codes = np.zeros(h.size, dtype=np.int64)  # 0: no reason
+    codes[idx] = churn.factor_codes(model, X[idx])
+    index, texts = churn.describe(model, codes, WORDS)
+    if texts[0]:  # nobody without reasons: keep texts[0] the empty list
+        index, texts = index + 1, [[], *texts]
+    return risk, Reasons(index, texts)

@@ -10,39 +10,24 @@ threshold since the previous run (workflows can start on it).
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from amity.core import audit, events
+from amity.core import audit
 from amity.core.clock import now
-from amity.core.db import is_postgres
-from amity.intelligence import pipeline
+from amity.intelligence import pipeline, prediction_store
 from amity.intelligence.data import day_number, load_history
-from amity.intelligence.models import CustomerPrediction, ModelFit
+from amity.intelligence.models import ModelFit
 
-WRITE_BATCH = 5_000
-CLV_COLUMNS = ("currency", "purchases_3m", "purchases_6m", "purchases_12m", "revenue_3m",
-               "revenue_6m", "revenue_12m", "p_alive", "clv", "clv_model")
-CHURN_COLUMNS = ("churn_risk", "at_risk", "churn_reasons", "churn_model")
-
-
-@dataclass(frozen=True)
-class ChurnRiskCrossed(events.DomainEvent):
-    """The customer's churn risk reached the at-risk threshold (``up``) or fell below it."""
-
-    type = "contact.churn_risk_crossed"
-    contact_id: uuid.UUID
-    risk: float = 0.0
-    threshold: float = 0.5
-    direction: str = "up"
-    model: str = ""
+ChurnRiskCrossed = prediction_store.ChurnRiskCrossed
+CLV_COLUMNS = prediction_store.CLV_COLUMNS
+CHURN_COLUMNS = prediction_store.CHURN_COLUMNS
+write_predictions = prediction_store.write_predictions
 
 
 @dataclass(frozen=True)
@@ -102,56 +87,9 @@ def refresh(db: Session, *, currency: str, base: str | None,
     if bg is not None and gg is not None:
         values = pipeline.score_clv(h, day, bg, gg, opts)
     risk, reasons = pipeline.score_churn(h, day, model)
-    churn_label = churn_row.label if model is not None else "rules"
-    rows = []
-    for i, key in enumerate(h.keys):
-        row: dict[str, Any] = {"contact_id": key, "computed_at": at,
-                               "churn_risk": _num(risk[i]),
-                               "at_risk": bool(risk[i] >= opts.at_risk_threshold),
-                               "churn_reasons": reasons[i], "churn_model": churn_label}
-        if values:
-            row.update({name: _num(col[i]) for name, col in values.items()},
-                       currency=loaded.currency, clv_model=clv_row.label)
-        rows.append(row)
-    up, down = _crossings(db, rows, opts.at_risk_threshold, churn_label)
-    write_predictions(db, rows, columns=(CHURN_COLUMNS + CLV_COLUMNS) if values
-                      else CHURN_COLUMNS)
-    return RefreshResult(len(rows), clv_row, churn_row, up, down, loaded.skipped_orders)
-
-
-def _crossings(db: Session, rows: list[dict[str, Any]], threshold: float,
-               model: str) -> tuple[int, int]:
-    before: dict[uuid.UUID, bool] = {}
-    ids = [r["contact_id"] for r in rows]
-    for i in range(0, len(ids), WRITE_BATCH):
-        before.update(db.execute(select(CustomerPrediction.contact_id,
-                                        CustomerPrediction.at_risk)
-                                 .where(CustomerPrediction.contact_id.in_(
-                                     ids[i:i + WRITE_BATCH]))).all())
-    up = down = 0
-    for r in rows:
-        was = before.get(r["contact_id"], False)
-        if r["at_risk"] != was:
-            direction = "up" if r["at_risk"] else "down"
-            up, down = up + (direction == "up"), down + (direction == "down")
-            events.publish(db, ChurnRiskCrossed(contact_id=r["contact_id"],
-                                                risk=float(r["churn_risk"] or 0.0),
-                                                threshold=threshold, direction=direction,
-                                                model=model))
-    return up, down
-
-
-def write_predictions(db: Session, rows: list[dict[str, Any]], *,
-                      columns: tuple[str, ...]) -> None:
-    """Upsert in batches: new customers get a row, known ones have ``columns`` replaced
-    (the other columns, e.g. the best time to contact, are left as they are)."""
-    if not rows:
-        return
-    dialect = postgresql if is_postgres(db) else sqlite
-    for i in range(0, len(rows), WRITE_BATCH):
-        batch = rows[i:i + WRITE_BATCH]
-        stmt = dialect.insert(CustomerPrediction)
-        cols = (*(c for c in columns if c in batch[0]), "computed_at")
-        stmt = stmt.on_conflict_do_update(index_elements=["contact_id"],
-                                          set_={c: stmt.excluded[c] for c in cols})
-        db.execute(stmt, [{"at_risk": False, "churn_reasons": [], **r} for r in batch])
+    scores = prediction_store.Scores(
+        h.keys, risk, reasons, churn_row.label if model is not None else "rules",
+        opts.at_risk_threshold, values, clv_row.label if values else None,
+        loaded.currency if values else None)
+    up, down = prediction_store.store(db, scores, at=at)
+    return RefreshResult(h.size, clv_row, churn_row, up, down, loaded.skipped_orders)
