@@ -33,6 +33,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -141,9 +142,12 @@ def _deals_of(db: Session, q: TimelineQuery) -> ColumnElement[bool] | None:
     visible = owner_condition(db, q.user, Deal.owner_id, Permission.DEALS_VIEW)
     if visible is false():
         return None
-    mine = or_(Deal.contact_id == q.contact_id,
-               Deal.id.in_(select(DealContact.deal_id)
-                           .where(DealContact.contact_id == q.contact_id)))
+    # The contact's deal ids as a UNION, looked up by primary key: an OR of the contact
+    # column and an IN over deal_contacts used neither index, and scanned every deal along
+    # the time index (18 ms at 12,000 deals, growing with the table).
+    mine = Deal.id.in_(union(select(Deal.id).where(Deal.contact_id == q.contact_id),
+                             select(DealContact.deal_id)
+                             .where(DealContact.contact_id == q.contact_id)))
     return and_(mine, Deal.deleted_at.is_(None), visible)
 
 
