@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from amity.activities.models import Interaction
-from amity.analytics import rollups
+from amity.analytics import retention, rollups
 from amity.analytics.definitions import KPIS
 from amity.analytics.periods import Period
 from amity.auth.models import User
@@ -142,15 +142,27 @@ def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dic
                                     "0.01")}
 
 
-def retention_blocks(db: Session, p: Period, f: Filters) -> tuple[dict[str, Num],
-                                                                  dict[str, Num]]:
-    """Retention in ``p`` and in the period before it, from one pass over the orders.
+def block(started: int, kept: int) -> dict[str, Num]:
+    rate = ratio(kept, started)
+    return {"customers_at_start": Decimal(started), "retention_rate": rate,
+            "churn_rate": None if rate is None else Decimal(1) - rate}
+
+
+def retention_blocks(db: Session, p: Period, f: Filters,
+                     rolled: bool = False) -> tuple[dict[str, Num], dict[str, Num]]:
+    """Retention in ``p`` and in the period before it, from one pass over the orders (or,
+    ``rolled``, over the customers' order chain: analytics.retention, the same numbers).
 
     Active at an instant t: a counted order in [t - N days, t). The previous period ends where
     ``p`` starts, so its "active at end" is ``p``'s "active at start": three flags per
     customer (active at the previous start, at ``p``'s start, at ``p``'s end) answer both."""
     n = timedelta(days=f.window_days)
     before = p.previous()
+    key = retention.owner_key(f.owners) if rolled else None
+    if key is not None:
+        counts = retention.counts(db, currency=f.currency, key=key, window_days=f.window_days,
+                                  before_lo=before.lo, lo=p.lo, hi=p.hi)
+        return block(counts[2], counts[3]), block(counts[0], counts[1])
 
     def active(t: datetime) -> Any:
         return func.max(case((and_(Order.ordered_at >= t - n, Order.ordered_at < t), 1),
@@ -164,12 +176,6 @@ def retention_blocks(db: Session, p: Period, f: Filters) -> tuple[dict[str, Num]
     a, b, c = per_customer.c.a, per_customer.c.b, per_customer.c.c
     row = db.execute(select(func.sum(a), func.sum(case((a == 1, b), else_=0)),
                             func.sum(b), func.sum(case((b == 1, c), else_=0)))).one()
-
-    def block(started: int, kept: int) -> dict[str, Num]:
-        retention = ratio(kept, started)
-        return {"customers_at_start": Decimal(started), "retention_rate": retention,
-                "churn_rate": None if retention is None else Decimal(1) - retention}
-
     return block(int(row[2] or 0), int(row[3] or 0)), block(int(row[0] or 0), int(row[1] or 0))
 
 
@@ -288,7 +294,7 @@ def dashboard(db: Session, period: Period, f: Filters, *, live: bool = False) ->
     before = period.previous()
     as_of = None if live else rollups.as_of(db)
     rolled = as_of is not None
-    kept_now, kept_before = retention_blocks(db, period, f)
+    kept_now, kept_before = retention_blocks(db, period, f, rolled)
     now = compute(db, period, f, reps, kept_now, rolled)
     prev = compute(db, before, f, reps, kept_before, rolled)
     kpis = []

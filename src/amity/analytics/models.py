@@ -108,6 +108,24 @@ first_days = Table(
     Column("customers", Integer, nullable=False),
     Index("ix_analytics_first_days", "currency", "owner_key", "day"),
 )
+# Each customer's counted orders in time order, per currency and owner key (the orders' owner,
+# or NIL_OWNER over all owners), each with the time of that customer's next one: retention
+# counts customers active at an instant as the orders that are their last before it (within
+# the window, next one at or after it), a range count over ``(currency, owner_key, at)`` with
+# no GROUP BY (analytics.retention). Ties in time are ordered by the order's id.
+customer_orders = Table(
+    "analytics_customer_orders", Base.metadata,
+    Column("owner_key", Uuid(), primary_key=True),
+    Column("order_id", Uuid(), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("contact_id", Uuid(), ForeignKey("contacts.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("next_at", UTCDateTime(), nullable=True),  # None: the customer's latest order
+    Index("ix_analytics_customer_orders_at", "currency", "owner_key", "at",
+          postgresql_include=["next_at", "contact_id"]),
+    Index("ix_analytics_customer_orders_contact", "contact_id", "currency", "owner_key", "at"),
+)
 # What each source row counted for when the roll-ups last saw it (its time, owner, currency,
 # kind and amount; for orders its customer), so a refresh applies the difference between that
 # and the row as it is now: an edit that moves a row to another day or owner, a cancellation

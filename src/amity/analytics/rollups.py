@@ -1,5 +1,6 @@
 """The dashboard's roll-ups: orders and interactions per UTC day and owner, and each customer's
-first counted order (per currency, per owner and over all owners).
+first counted order (per currency, per owner and over all owners), and each customer's order
+chain (analytics.retention: every counted order with the time of the next one) for retention.
 
 ``refresh`` brings them up to date incrementally: it reads the source rows whose
 ``updated_at`` is at or after the last watermark (minus ``LAG``, so a transaction that commits
@@ -45,9 +46,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from amity.activities.models import Interaction
+from amity.analytics import retention
 from amity.analytics.models import (
     NIL_OWNER,
     customer_first,
+    customer_orders,
     first_days,
     interaction_days,
     order_days,
@@ -194,7 +197,7 @@ def _set_state(db: Session, source: str, *, watermark: datetime, full: bool) -> 
                                            rebuilt_at=at if full or old is None else old))
 
 
-TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days),
+TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days, customer_orders),
           "interactions": (rollup_keys, interaction_days)}
 
 
@@ -205,9 +208,11 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
         db.execute(delete(order_days))
         db.execute(delete(customer_first))
         db.execute(delete(first_days))
+        db.execute(delete(customer_orders))
         _fill_orders(db)
         _fill_first(db)
         _fill_first_days(db)
+        retention.fill(db)
         days = db.scalar(select(func.count(func.distinct(order_days.c.day)))) or 0
         customers = db.scalar(select(func.count()).select_from(customer_first)
                               .where(customer_first.c.owner_key == NIL_OWNER)) or 0
@@ -281,12 +286,15 @@ def _firsts(db: Session, contacts: list[uuid.UUID], sign: int,
 
 
 def _refresh_customers(db: Session, contacts: set[uuid.UUID]) -> None:
-    """Recompute these customers' first orders, and the per-day counts of first orders."""
+    """Recompute these customers' first orders and order chains, and the per-day counts of
+    first orders."""
     deltas: dict[tuple[Any, ...], list[int]] = {}
     for group in _chunks(sorted(contacts)):
         _firsts(db, group, -1, deltas)
         db.execute(delete(customer_first).where(customer_first.c.contact_id.in_(group)))
         _fill_first(db, group)
+        db.execute(delete(customer_orders).where(customer_orders.c.contact_id.in_(group)))
+        retention.fill(db, group)
         _firsts(db, group, 1, deltas)
     _apply(db, first_days, ["day", "currency", "owner_key"], ["customers"], deltas)
 
