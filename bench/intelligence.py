@@ -1,26 +1,29 @@
 """Scoring a million customers: lifetime value (BG/NBD + Gamma-Gamma) and churn risk.
 
-    python bench/intelligence.py --customers 1000000 [--write sqlite|postgresql://...]
+    python bench/intelligence.py --database-url postgresql+psycopg://.../amity_bench_1m --reuse
+    python bench/intelligence.py --customers 1000000          # in memory, no database
 
-Builds a synthetic history in memory with a fixed seed (customers who buy at their own rate
-until they stop, ~5 orders each on average, plus interactions, tickets and survey answers),
-then times what the daily job does after reading it: fit BG/NBD and Gamma-Gamma (with the
-hold-out check), fit churn (train, hold-out evaluation, refit), score CLV over 3/6/12 months
-and churn risk with reasons for everyone. With ``--write`` it also times the bulk upsert of
-every prediction row into a migrated database (SQLite file or a PostgreSQL URL whose
-database is dropped and recreated), after inserting the contacts (not timed). Prints each
-phase's seconds and the peak resident memory of the process (getrusage). See bench/README.md.
+With ``--database-url`` it runs the job exactly as production does (``service.refresh``: read
+the history from the database, fit both models, score everyone, write every prediction row
+and the at-risk crossing events) and prints each phase's wall and CPU seconds, the peak
+resident memory of the process (getrusage) and the total. ``--reuse`` takes an already
+seeded database as it is (``amity bench seed``); without it the database must be empty and is
+seeded first with ``--customers`` contacts. The run is rolled back at the end unless
+``--commit`` is given (the database can be shared: nothing is left behind), so the write is
+timed in full but not kept.
+
+Without a database it builds a synthetic history in memory with a fixed seed (customers who
+buy at their own rate until they stop, ~8 orders each on average, plus interactions, tickets
+and survey answers) and times the fit and scoring only. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
-import tempfile
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,63 +86,64 @@ def timed(label: str, fn: Any, results: dict[str, float]) -> Any:
     return out
 
 
-def write(target: str, h: History, values: dict[str, Any], risk: Any, reasons: list[Any],
-          results: dict[str, float]) -> None:
-    from sqlalchemy import insert
-
-    from amity.contacts.models import Contact
+def from_database(args: argparse.Namespace) -> None:
     from amity.core.db import Database, make_engine
-    from amity.db import upgrade
     from amity.intelligence import service
 
-    if target == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    else:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from contacts_api import recreate_database
+    database = Database(make_engine(args.database_url))
+    if not args.reuse:
+        from amity.db import upgrade
+        from amity.ops.seed import SeedPlan, seed
 
-        recreate_database(target)
-        url = target
-    upgrade(url)
-    database = Database(make_engine(url))
-    ids = [uuid.uuid4() for _ in range(h.size)]
-    t = time.perf_counter()
-    with database.transaction() as s:
-        for i in range(0, len(ids), 20_000):
-            s.execute(insert(Contact), [{"id": c, "first_name": "B", "last_name": str(j)}
-                                        for j, c in enumerate(ids[i:i + 20_000], start=i)])
-    print(f"{'(setup) insert contacts':<32} {time.perf_counter() - t:8.1f} s", flush=True)
-    at = datetime.now(UTC)
-
-    def rows() -> list[dict[str, Any]]:
-        out = []
-        for i, cid in enumerate(ids):
-            r: dict[str, Any] = {"contact_id": cid, "computed_at": at, "currency": "USD",
-                                 "clv_model": "clv-1", "churn_model": "churn-1",
-                                 "churn_risk": None if np.isnan(risk[i]) else float(risk[i]),
-                                 "at_risk": bool(risk[i] >= 0.5),
-                                 "churn_reasons": reasons[i]}
-            r.update({k: (None if np.isnan(v[i]) else float(v[i])) for k, v in values.items()})
-            out.append(r)
-        return out
-
-    built = timed("build rows", rows, results)
-
-    def upsert() -> None:
-        with database.transaction() as s:
-            service.write_predictions(s, built, columns=service.CHURN_COLUMNS
-                                      + service.CLV_COLUMNS)
-
-    timed(f"upsert predictions ({database.dialect})", upsert, results)
-    database.dispose()
+        upgrade(args.database_url)
+        t = time.perf_counter()
+        report = seed(database, SeedPlan(contacts=args.customers, orders_per_contact=1.7))
+        print(f"(setup) seeded {sum(report.counts.values()):,} rows in "
+              f"{time.perf_counter() - t:.0f} s", flush=True)
+    with database.engine.connect() as conn:
+        counts = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+                  for t in ("contacts", "orders", "interaction_participants", "tickets")}
+    print("database: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()) + " (not timed)",
+          flush=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    session = database.session()
+    try:
+        result = service.refresh(session, currency="USD", base=None,
+                                 options=pipeline.Options())
+        for phase, (wall, used) in result.timings.items():
+            print(f"{phase:<12} {wall:8.1f} s wall {used:8.1f} s CPU", flush=True)
+        t = time.perf_counter()
+        if args.commit:
+            session.commit()
+        else:
+            session.rollback()
+        print(f"{'commit' if args.commit else 'rollback':<12} "
+              f"{time.perf_counter() - t:8.1f} s wall", flush=True)
+    finally:
+        session.close()
+        database.dispose()
+    print(f"{result.clv.label}: {result.clv.status}; {result.churn.label}: "
+          f"{result.churn.status}, hold-out ROC AUC "
+          f"{(result.churn.diagnostics.get('holdout') or {}).get('roc_auc')}")
+    print(f"scored {result.customers:,} customers; {result.crossed_up:,} crossed into the "
+          f"at-risk segment, {result.crossed_down:,} out of it")
+    print(f"{'total':<12} {time.perf_counter() - started:8.1f} s wall "
+          f"{time.process_time() - cpu:8.1f} s CPU   peak RSS {peak_mb():7.0f} MB   "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--write", default="", help="sqlite, or a PostgreSQL URL (recreated)")
+    ap.add_argument("--database-url", default="",
+                    help="run the production job on this database (SQLAlchemy URL)")
+    ap.add_argument("--reuse", action="store_true", help="the database is already seeded")
+    ap.add_argument("--commit", action="store_true", help="keep what the run wrote")
     args = ap.parse_args()
+    if args.database_url:
+        from_database(args)
+        return
     results: dict[str, float] = {}
     t = time.perf_counter()
     h = synthetic(args.customers, args.seed)
@@ -150,20 +154,15 @@ def main() -> None:
     fit, bg, gg = timed("fit CLV (+ hold-out check)", lambda: pipeline.fit_clv(h, DAYS),
                         results)
     print(f"  {fit.status}: {fit.params.get('bgnbd')}", flush=True)
-    values = timed("score CLV", lambda: pipeline.score_clv(h, DAYS, bg, gg, opts), results)
+    timed("score CLV", lambda: pipeline.score_clv(h, DAYS, bg, gg, opts), results)
     cfit, model = timed("fit churn (+ hold-out)", lambda: pipeline.fit_churn(h, DAYS, opts),
                         results)
     print(f"  {cfit.status}: hold-out ROC AUC "
           f"{cfit.diagnostics.get('holdout', {}).get('roc_auc')}", flush=True)
-    risk, reasons = timed("score churn + reasons", lambda: pipeline.score_churn(h, DAYS, model),
-                          results)
+    timed("score churn + reasons", lambda: pipeline.score_churn(h, DAYS, model), results)
     compute = sum(results.values())
     print(f"{'fit + score total':<32} {compute:8.1f} s wall {sum(CPU.values()):8.1f} s CPU   "
           f"peak RSS {peak_mb():7.0f} MB")
-    if args.write:
-        write(args.write, h, values, risk, reasons, results)
-        print(f"{'total with the write':<32} {sum(results.values()):8.1f} s wall "
-              f"{sum(CPU.values()):8.1f} s CPU   peak RSS {peak_mb():7.0f} MB")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ threshold since the previous run (workflows can start on it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,8 @@ class RefreshResult:
     crossed_up: int
     crossed_down: int
     skipped_orders: int
+    # seconds per phase (read, fit, score, write): wall and this process's CPU
+    timings: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def record_fit(db: Session, fit: pipeline.Fit, *, at: datetime) -> ModelFit:
@@ -70,6 +73,17 @@ def _num(value: float) -> float | None:
     return None if not math.isfinite(value) else float(value)
 
 
+class _Phases:
+    def __init__(self) -> None:
+        self.times: dict[str, tuple[float, float]] = {}
+        self._mark = (time.perf_counter(), time.process_time())
+
+    def done(self, name: str) -> None:
+        mark = (time.perf_counter(), time.process_time())
+        self.times[name] = (mark[0] - self._mark[0], mark[1] - self._mark[1])
+        self._mark = mark
+
+
 def refresh(db: Session, *, currency: str, base: str | None,
             options: pipeline.Options | None = None, at: datetime | None = None,
             ) -> RefreshResult:
@@ -77,19 +91,25 @@ def refresh(db: Session, *, currency: str, base: str | None,
     customer's predictions."""
     opts = options or pipeline.Options()
     at = at or now()
+    phases = _Phases()
     loaded = load_history(db, currency=currency, base=base, at=at)
     h, day = loaded.history, day_number(at)
+    phases.done("read")
     clv_fit, bg, gg = pipeline.fit_clv(h, day, opts.seed)
     churn_fit, model = pipeline.fit_churn(h, day, opts)
     clv_row = record_fit(db, clv_fit, at=at)
     churn_row = record_fit(db, churn_fit, at=at)
+    phases.done("fit")
     values: dict[str, Any] = {}
     if bg is not None and gg is not None:
         values = pipeline.score_clv(h, day, bg, gg, opts)
     risk, reasons = pipeline.score_churn(h, day, model)
+    phases.done("score")
     scores = prediction_store.Scores(
         h.keys, risk, reasons, churn_row.label if model is not None else "rules",
         opts.at_risk_threshold, values, clv_row.label if values else None,
         loaded.currency if values else None)
     up, down = prediction_store.store(db, scores, at=at)
-    return RefreshResult(h.size, clv_row, churn_row, up, down, loaded.skipped_orders)
+    phases.done("write")
+    return RefreshResult(h.size, clv_row, churn_row, up, down, loaded.skipped_orders,
+                         phases.times)
