@@ -163,9 +163,10 @@ def load_history(db: Session, *, currency: str, base: str | None, at: datetime) 
         f"AS INTEGER) FROM orders o JOIN contacts c ON c.id = o.contact_id JOIN {CUSTOMERS} "
         f"ic ON ic.contact_id = o.contact_id WHERE {_order_filter()}"),
         {"at": at, **{f"cur{i}": c for i, c in enumerate(kept)}}, "iffi")
-    rate = np.array([factors[c] for c in kept] + [np.nan])[cur]
-    h.order_key, h.order_day = k.astype(np.int64), seconds / DAY
-    h.order_amount = cents / 100.0 * rate
+    known = cur >= 0  # a customer's orders in a currency without a rate are left out
+    rate = np.array([factors[c] for c in kept])[cur[known]]
+    h.order_key, h.order_day = k[known].astype(np.int64), seconds[known] / DAY
+    h.order_amount = cents[known] / 100.0 * rate
     day = day_number(at)
     bounds = {f"b{i}": at - timedelta(days=BUCKET_DAYS * i) for i in range(1, 5)}
     params = {"at": at, **bounds}
