@@ -30,6 +30,11 @@ PG_URL = os.environ.get("AMITY_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # the browser fixtures (tests/browser.py) for every test module
+    config.pluginmanager.import_plugin("tests.browser")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if PG_URL:
         return f"PostgreSQL tests: ON ({make_url(PG_URL).render_as_string(hide_password=True)})"

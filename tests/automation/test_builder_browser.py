@@ -11,22 +11,11 @@ from sqlalchemy import select
 
 from amity.automation.models import Workflow, WorkflowVersion
 from amity.core.db import Database
+from tests.browser import E2E, LiveServer, open_page, shot
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -36,22 +25,17 @@ def server(app: Any, database: Database) -> Iterator[LiveServer]:
         yield live
 
 
-def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # noqa: F811
+def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,
                                            database: Database, backend: str) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
-            "status of 422" not in m.text else None)
-    def settled() -> None:
-        # htmx wires a swapped-in row's select after it settles (about 20 ms): a change made
-        # before that is not sent, so wait as a person's pace would
-        expect(page.locator(".htmx-added, .htmx-settling, .htmx-request")).to_have_count(0)
+    with open_page(browser, server.url, expected_statuses=(422,)) as (page, problems):
 
-    try:
+        def settled() -> None:
+            # htmx wires a swapped-in row's select after it settles (about 20 ms): a change
+            # made before that is not sent, so wait as a person's pace would
+            expect(page.locator(".htmx-added, .htmx-settling, .htmx-request")).to_have_count(0)
+
         page.goto("/login?next=/automation")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
@@ -98,17 +82,15 @@ def test_build_a_workflow_through_the_form(browser: Any, server: LiveServer,  # 
             "title")
         with database.transaction(write=False) as s:
             assert s.scalar(select(Workflow.id)) is None
-        _shot(page, backend, "desktop", "automation-1-error")
+        shot(page, backend, "desktop", "automation-1-error")
 
         page.locator(".action-row").first.locator('input[name$="-text"]').fill(
             "Call them")
         page.get_by_role("button", name="Save workflow").click()
         expect(page.get_by_role("heading", name="Won deals")).to_be_visible()
         expect(page.locator(".versions")).to_contain_text("v1")
-        _shot(page, backend, "desktop", "automation-2-saved")
+        shot(page, backend, "desktop", "automation-2-saved")
         assert problems == []
-    finally:
-        context.close()
     with database.transaction(write=False) as s:
         w = s.scalar(select(Workflow))
         assert w is not None and w.name == "Won deals" and w.trigger_key == "deal.won"

@@ -12,16 +12,11 @@ import pytest
 from amity.config import Settings
 from amity.core.db import Database
 from amity.jobs.worker import Worker
+from tests.browser import E2E, LiveServer, watch
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, MISSING, REQUIRED, LiveServer, browser
 
-__all__ = ["browser"]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 ROWS = "\n".join(["First Name;Last Name;E-mail Address;Mobile Phone"] + [
     f"person{i};LAST{i};p{i}@example.com;415 555 {i:04d}" for i in range(120)] +
     ["Bad;Row;nope;"])
@@ -47,9 +42,7 @@ def test_import_screen_in_browser(browser: Any, live_server: LiveServer,
     src = tmp_path / "people.csv"
     src.write_text(ROWS, encoding="utf-8")
     page = browser.new_context(base_url=live_server.url).new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = watch(page)
     page.goto("/login?next=/contacts")
     page.get_by_label("Email").fill("sam@example.com")
     page.get_by_label("Password").fill(PASSWORD)

@@ -14,17 +14,12 @@ from fastapi.testclient import TestClient
 from amity.config import Settings
 from amity.core.db import Database
 from amity.jobs.worker import Worker
+from tests.browser import E2E, LiveServer, watch
 from tests.conftest import make_user
 from tests.factories import make_contact
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, MISSING, REQUIRED, LiveServer, browser
 
-__all__ = ["browser"]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 ORDERS = ("Name;Email;Created at;Currency;Lineitem quantity;Lineitem name;Lineitem price\n"
           "#1;ada@example.com;2025-03-01;EUR;2;Pen;1,50\n"
           "#1;;;;1;Pad;2\n"
@@ -53,9 +48,7 @@ def test_order_import_on_a_phone(browser: Any, live_server: LiveServer, client: 
     src.write_text(ORDERS, encoding="utf-8-sig")
     page = browser.new_context(base_url=live_server.url,
                                viewport={"width": 390, "height": 844}).new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = watch(page)
     page.goto("/login?next=/imports")
     page.get_by_label("Email").fill("sam@example.com")
     page.get_by_label("Password").fill(PASSWORD)

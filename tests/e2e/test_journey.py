@@ -22,26 +22,15 @@ from amity.contacts.service import create_contact
 from amity.core.db import Database
 from amity.deals.models import Deal, Stage
 from amity.tickets.models import Ticket
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-)
 from tests.web.test_deals_browser import _drag
 
 ARTEFACTS = Path(os.environ.get("AMITY_ARTEFACTS") or
                  Path(__file__).resolve().parents[2] / "artifacts" / "e2e")
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-    pytest.mark.parametrize("database", ["sqlite"], indirect=True),
-]
+pytestmark = [*E2E, pytest.mark.parametrize("database", ["sqlite"], indirect=True)]
 
 
 @pytest.fixture
@@ -61,20 +50,15 @@ def _shot(page: Any, size: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_new_user_journey(browser: Any, crm: LiveServer, database: Database,  # noqa: F811
+def test_new_user_journey(browser: Any, crm: LiveServer, database: Database,
                           size: str) -> None:
     from playwright.sync_api import expect
 
     # the shared CI machine can be slow: wait longer than Playwright's 5 s before failing
     expect.set_options(timeout=20_000)
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=crm.url)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    problems: list[str] = []
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, crm.url, size=size) as (page, problems):
+        page.set_default_timeout(20_000)
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
         # Sign in.
         page.goto("/")
         expect(page).to_have_url(f"{crm.url}/login?next=/contacts")
@@ -157,5 +141,3 @@ def test_new_user_journey(browser: Any, crm: LiveServer, database: Database,  # 
         expect(page.locator("tr.contact-row")).to_contain_text("Grace Hopperton")
         _shot(page, size, "06-search")
         assert problems == [], problems
-    finally:
-        context.close()

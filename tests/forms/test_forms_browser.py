@@ -17,13 +17,10 @@ from amity.activities.forms_models import Form, FormSubmission
 from amity.activities.outreach_models import WebSite, WebVisitor
 from amity.contacts.models import Contact
 from amity.core.db import Database
+from tests.browser import E2E, VIEWPORTS, LiveServer, watch
 from tests.conftest import make_user
-from tests.web.test_browser import CHROMIUM, MISSING, REQUIRED, VIEWPORTS, LiveServer, browser
 
-__all__ = ["browser"]
-
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING)]
+pytestmark = E2E
 FIELDS = [{"maps_to": "first_name", "label": "First name", "type": "text", "required": True,
            "options": [], "custom_field": None},
           {"maps_to": "email", "label": "Email", "type": "email", "required": True,
@@ -84,9 +81,7 @@ def test_hosted_form_on_a_phone(browser: Any, server: LiveServer, database: Data
     key = _form(database)
     ctx = browser.new_context(base_url=server.url, viewport=VIEWPORTS["phone"])
     page = ctx.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
-            "422" not in m.text else None)
+    problems = watch(page, expected_statuses=(422,))
     page.goto(f"/f/{key}")
     assert page.locator("h1").inner_text() == "Talk to us"
     width = page.evaluate("document.documentElement.scrollWidth")

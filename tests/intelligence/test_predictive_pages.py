@@ -16,18 +16,10 @@ from amity.core.db import Database
 from amity.deals.models import Deal
 from amity.intelligence import deal_scoring, recommendations
 from amity.jobs.models import Job
+from tests.browser import CHROMIUM, MISSING, REQUIRED, LiveServer, open_page, shot
 from tests.conftest import make_user
 from tests.intelligence.predictive_support import AT, seed_deals, seed_shop
 from tests.web.conftest import PASSWORD, page_csrf, signed_in, web, web_user
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
 __all__ = ["signed_in", "web", "web_user"]
 
@@ -130,23 +122,19 @@ def scored_server(app: Any, database: Database) -> Iterator[tuple[LiveServer, An
 @pytest.mark.e2e
 @pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING)
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_panels_load_in_the_browser(browser: Any, scored_server: Any,  # noqa: F811
+def test_panels_load_in_the_browser(browser: Any, scored_server: Any,
                                     backend: str, size: str) -> None:
     from playwright.sync_api import expect
 
     server, deals, shop = scored_server
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, server.url, size=size, console=False) as (page, problems):
         page.goto(f"/login?next=/deals/{deals.open_busy}")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_test_id("win-probability")).to_have_text(re.compile(r"^\d+%$"))
         expect(page.get_by_test_id("win-factors")).to_contain_text("activity")
-        _shot(page, backend, size, "deal-win-chance")
+        shot(page, backend, size, "deal-win-chance")
         page.goto("/deals")
         expect(page.get_by_test_id("card-win")).to_have_count(len(deals.open_ids))
         page.goto(f"/contacts/{shop.customers['target']}")
@@ -154,7 +142,5 @@ def test_panels_load_in_the_browser(browser: Any, scored_server: Any,  # noqa: F
         expect(offers).to_have_count(3)
         expect(offers.first).to_contain_text("Echo")
         expect(page.get_by_test_id("next-actions")).to_contain_text("Remind them to reorder")
-        _shot(page, backend, size, "contact-offers")
+        shot(page, backend, size, "contact-offers")
         assert not problems, problems
-    finally:
-        context.close()

@@ -13,23 +13,12 @@ import pytest
 from amity.core.db import Database
 from amity.reports.models import SavedReport
 from tests.analytics.dataset import build
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page, shot
 from tests.conftest import make_user
 from tests.factories import count
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -41,16 +30,11 @@ def server(app: Any, database: Database) -> Iterator[LiveServer]:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_build_and_save_a_report(browser: Any, server: LiveServer,  # noqa: F811
+def test_build_and_save_a_report(browser: Any, server: LiveServer,
                                  database: Database, backend: str, size: str) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, server.url, size=size) as (page, problems):
         page.goto("/login?next=/reports")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
@@ -69,7 +53,7 @@ def test_build_and_save_a_report(browser: Any, server: LiveServer,  # noqa: F811
         page.locator('select[name="fop2"]').select_option("in")
         page.locator('input[name="fvalue2"]').fill("paid, fulfilled, placed")
         page.locator('select[name="sort"]').select_option("m_desc")
-        _shot(page, backend, size, "reports-1-builder")
+        shot(page, backend, size, "reports-1-builder")
         page.get_by_role("button", name="Save report").click()
         expect(page.locator("h1")).to_have_text(f"Lines by category ({size})")
         rows = page.locator("table.report-result tbody tr")
@@ -81,13 +65,11 @@ def test_build_and_save_a_report(browser: Any, server: LiveServer,  # noqa: F811
         expect(chart).to_be_visible()
         box = chart.bounding_box()
         assert box is not None and box["width"] <= VIEWPORTS[size]["width"]
-        _shot(page, backend, size, "reports-2-result")
+        shot(page, backend, size, "reports-2-result")
         assert count(database, SavedReport) == 1
         page.goto("/analytics")
         expect(page.get_by_role("img", name="Pipeline funnel")).to_be_visible()
         funnel = page.get_by_role("img", name="Pipeline funnel").bounding_box()
         assert funnel is not None and funnel["width"] <= VIEWPORTS[size]["width"]
-        _shot(page, backend, size, "reports-3-dashboard")
+        shot(page, backend, size, "reports-3-dashboard")
         assert problems == []
-    finally:
-        context.close()

@@ -16,36 +16,15 @@ from amity.intelligence.early_value_report import analyse_early_value
 from amity.notes.models import Note
 from amity.semantic import encoder
 from amity.semantic.index import refresh_embeddings
+from tests.browser import E2E, SCREENSHOTS, LiveServer, open_page, sign_in
 from tests.intelligence.early_value_data import AT, seed_early
-from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    SCREENSHOTS,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-    live_server,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
-
-
-def _sign_in(page: Any, url: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill("sam@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/contacts")
+pytestmark = E2E
 
 
 @pytest.mark.skipif(not encoder.available(), reason="the semantic extra is not installed")
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_related_notes_and_early_value_page(browser: Any, live_server: LiveServer,  # noqa: F811
+def test_related_notes_and_early_value_page(browser: Any, live_server: LiveServer,
                                             database: Database) -> None:
     from playwright.sync_api import expect
 
@@ -63,12 +42,8 @@ def test_related_notes_and_early_value_page(browser: Any, live_server: LiveServe
     with database.transaction() as s:
         analyse_early_value(s, currency="USD", base=None, at=AT)
     url = live_server.url
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], base_url=url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        _sign_in(page, url)
+    with open_page(browser, url, console=False) as (page, problems):
+        sign_in(page, url)
         page.goto("/search?q=wedding")
         related = page.get_by_test_id("related-list")
         expect(related).to_contain_text("getting married in June")
@@ -91,5 +66,3 @@ def test_related_notes_and_early_value_page(browser: Any, live_server: LiveServe
         page.screenshot(path=str(SCREENSHOTS / "sqlite-desktop-early-value.png"),
                         full_page=True)
         assert problems == []
-    finally:
-        context.close()

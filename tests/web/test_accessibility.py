@@ -8,8 +8,9 @@ deal, a product, an order), so that lists, panels and forms are checked with con
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +18,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amity.core.db import Database
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page, sign_in
 from tests.commerce.support import make_order, make_product
 from tests.conftest import make_user
 from tests.deals.deal_support import make_deal
 from tests.factories import make_company, make_contact
-from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-)
 
 AXE = Path(__file__).with_name("vendor") / "axe-4.10.3.min.js"
 BLOCKING = ("serious", "critical")
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -77,35 +67,43 @@ def _violations(page: Any) -> list[dict[str, Any]]:
     return [v for v in result if v["impact"] in BLOCKING]
 
 
+@functools.cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def check_here(page: Any, name: str, found: dict[str, Any]) -> None:
+    """axe-core on the page as it is now, in the light and dark themes: its serious or critical
+    violations go into ``found`` under ``name``."""
+    page.add_script_tag(content=axe_source())
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        problems = _violations(page)
+        if problems:
+            found[f"{name} ({scheme})"] = problems
+
+
+def scan(page: Any, paths: Iterable[str]) -> dict[str, Any]:
+    """``check_here`` on each page (which must answer 200)."""
+    found: dict[str, Any] = {}
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        check_here(page, path, found)
+    return found
+
+
 # The markup does not depend on the database: SQLite only, to keep the run short.
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_main_pages_have_no_serious_accessibility_violations(
-        browser: Any, site: tuple[LiveServer, dict[str, str]], size: str) -> None:  # noqa: F811
+        browser: Any, site: tuple[LiveServer, dict[str, str]], size: str) -> None:
     server, ids = site
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url,
-                                  bypass_csp=True)
-    page = context.new_page()
-    source = AXE.read_text(encoding="utf-8")
-    found: dict[str, Any] = {}
-    try:
+    with open_page(browser, server.url, size=size, bypass_csp=True) as (page, _):
         page.goto("/login")
-        page.add_script_tag(content=source)
-        found["/login"] = _violations(page)
-        page.get_by_label("Email").fill("sam@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{server.url}/contacts")
-        for path in _pages(ids):
-            response = page.goto(path)
-            assert response is not None and response.status == 200, path
-            page.add_script_tag(content=source)
-            for scheme in ("light", "dark"):
-                page.emulate_media(color_scheme=scheme)
-                problems = _violations(page)
-                if problems:
-                    found[f"{path} ({scheme})"] = problems
-        found = {k: v for k, v in found.items() if v}
-        assert not found, json.dumps(found, indent=1)
-    finally:
-        context.close()
+        page.add_script_tag(content=axe_source())
+        found = {"/login": _violations(page)}
+        sign_in(page, server.url)
+        found.update(scan(page, _pages(ids)))
+    found = {k: v for k, v in found.items() if v}
+    assert not found, json.dumps(found, indent=1)

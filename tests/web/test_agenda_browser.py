@@ -17,32 +17,12 @@ from amity.activities.models import Interaction, Notification, Task
 from amity.auth.models import User
 from amity.core.clock import now
 from amity.core.db import Database
-from tests.web.conftest import PASSWORD
+from tests.browser import E2E, VIEWPORTS, LiveServer, shot, sign_in
 from tests.web.test_accessibility import AXE, _violations
-from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
-    CHROMIUM,
-    EXPECTED_STATUSES,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-    live_server,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
-
-
-def _sign_in(page: Any, url: str) -> None:
-    page.goto("/login?next=/contacts")
-    page.get_by_label("Email").fill("sam@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/contacts")
+pytestmark = E2E
+# a refused sign-in (401) and a refused form (422) are expected answers
+EXPECTED_STATUSES = (401, 422)
 
 
 def _remind(database: Database) -> None:
@@ -56,7 +36,7 @@ def _remind(database: Database) -> None:
 
 
 @pytest.fixture
-def watched(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:  # noqa: F811
+def watched(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, list[str]]]:
     """A page factory's problems list: console errors, page errors, dialogs fail the test."""
     problems: list[str] = []
     contexts: list[Any] = []
@@ -79,7 +59,7 @@ def watched(browser: Any, live_server: LiveServer) -> Iterator[tuple[Any, list[s
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
-                                              live_server: LiveServer,  # noqa: F811
+                                              live_server: LiveServer,
                                               database: Database, backend: str,
                                               size: str) -> None:
     from playwright.sync_api import expect
@@ -87,7 +67,7 @@ def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
     open_page, problems = watched
     page = open_page(size)
     _remind(database)
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url)
     expect(page.locator("#bell .bell-count")).to_have_text("1")
 
     # a contact: note, task and call from the forms beside the timeline, no reload
@@ -118,7 +98,7 @@ def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
     newest = page.locator("#timeline > li.timeline-item").first
     expect(newest).to_contain_text("Call")
     expect(newest).to_contain_text('<img src=x onerror="alert(1)">')
-    _shot(page, backend, size, "agenda-1-contact-quick-add")
+    shot(page, backend, size, "agenda-1-contact-quick-add")
 
     # My day: the task is there; one click completes it, undo reopens it
     page.get_by_role("link", name="Agenda").click()
@@ -127,12 +107,12 @@ def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
     row = page.locator("li.task-row", has_text="price list")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Grace Hopper")
-    _shot(page, backend, size, "agenda-2-my-day")
+    shot(page, backend, size, "agenda-2-my-day")
     row.get_by_role("button", name="Complete “Send <script>x</script> price list”").click()
     done = page.locator("li.task-row.is-done", has_text="price list")
     expect(done).to_have_count(1)
     expect(done.get_by_role("status")).to_have_text("Done.")
-    _shot(page, backend, size, "agenda-3-completed")
+    shot(page, backend, size, "agenda-3-completed")
     with database.transaction() as s:
         task = s.scalars(select(Task)).one()
         assert task.status == "done" and task.priority == "high"
@@ -149,7 +129,7 @@ def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
     expect(page).to_have_url(f"{live_server.url}/notifications")
     page.get_by_role("button", name="Mark read").click()
     expect(page.locator("#bell .bell-count")).to_have_count(0)
-    _shot(page, backend, size, "agenda-4-notifications")
+    shot(page, backend, size, "agenda-4-notifications")
 
     # nothing overflows sideways at this width
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -160,12 +140,12 @@ def test_quick_add_then_complete_on_the_agenda(watched: tuple[Any, list[str]],
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_daily_work_pages_have_no_serious_accessibility_violations(
-        watched: tuple[Any, list[str]], live_server: LiveServer,  # noqa: F811
+        watched: tuple[Any, list[str]], live_server: LiveServer,
         database: Database, size: str) -> None:
     open_page, problems = watched
     page = open_page(size, bypass_csp=True)  # to inject axe-core
     _remind(database)
-    _sign_in(page, live_server.url)
+    sign_in(page, live_server.url)
     page.get_by_role("link", name="Grace Hopper").click()
     page.wait_for_url("**/contacts/*")
     contact_path = page.url.split(live_server.url, 1)[1]

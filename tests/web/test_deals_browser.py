@@ -18,22 +18,11 @@ from amity.deals import queries
 from amity.deals.models import Deal
 from amity.deals.schemas import DealCreate, DealUpdate
 from amity.deals.service import create_deal, update_deal
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page, shot
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -79,19 +68,14 @@ def _drag(page: Any, card: Any, column: Any) -> None:
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa: F811
+def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,
                                        database: Database, backend: str, size: str) -> None:
     from playwright.sync_api import expect
 
     server, world = board_server
     stages = world["stages"]
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and not any(
-        f"status of {code}" in m.text for code in (412, 422)) else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, server.url, size=size,
+                   expected_statuses=(412, 422)) as (page, problems):
         page.goto("/login?next=/deals")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
@@ -100,7 +84,7 @@ def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa:
         qual = _col(page, stages["Qualification"])
         expect(qual.locator(".deal-card")).to_have_count(3)
         expect(qual.locator("[data-count]")).to_have_text("3")
-        _shot(page, backend, size, "deals-1-board")
+        shot(page, backend, size, "deals-1-board")
 
         # Drag "Wedding cake" into the next column; it is stored there (seen after a reload).
         target = stages["Needs analysis"]
@@ -112,7 +96,7 @@ def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa:
         expect(_col(page, target).locator(".deal-card")).to_contain_text("Wedding cake")
         expect(_col(page, stages["Qualification"]).locator("[data-count]")).to_have_text("2")
         assert _stage_of(database, "Wedding cake") == target
-        _shot(page, backend, size, "deals-2-after-drag")
+        shot(page, backend, size, "deals-2-after-drag")
 
         # Someone else edits "Café supply" meanwhile: the drag is refused, the card goes back.
         with database.transaction() as s:
@@ -127,7 +111,7 @@ def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa:
         expect(qual.locator(".deal-card", has_text="Café supply")).to_have_count(1)
         expect(_col(page, target).locator(".deal-card")).to_have_count(1)
         assert _stage_of(database, "Café supply (big)") == stages["Qualification"]
-        _shot(page, backend, size, "deals-3-conflict")
+        shot(page, backend, size, "deals-3-conflict")
         page.get_by_role("button", name="Reload the board").click()
         expect(page.locator(".deal-card", has_text="Café supply (big)")).to_have_count(1)
 
@@ -142,7 +126,7 @@ def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa:
         expect(dialog).to_be_visible()
         dialog.get_by_label("Reason").select_option(index=1)
         dialog.get_by_label("In your words").fill("Chose the supermarket cake")
-        _shot(page, backend, size, "deals-4-lost-reason")
+        shot(page, backend, size, "deals-4-lost-reason")
         dialog.get_by_role("button", name="Mark as lost").click()
         expect(_col(page, stages["Lost"]).locator("[data-count]")).to_have_text("1")
         expect(_col(page, stages["Lost"]).locator(".deal-card")).to_contain_text("Birthday")
@@ -155,5 +139,3 @@ def test_drag_a_card_conflict_and_lost(browser: Any, board_server: Any,  # noqa:
             assert board.evaluate("e => getComputedStyle(e).scrollSnapType").startswith("x")
             assert board.evaluate("e => e.scrollWidth > e.clientWidth")
         assert problems == [], problems
-    finally:
-        context.close()

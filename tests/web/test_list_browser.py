@@ -7,38 +7,20 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    SCREENSHOTS,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-    live_server,
-)
-from tests.web.test_shell_browser import _sign_in
+from tests.browser import E2E, SCREENSHOTS, VIEWPORTS, LiveServer, open_page, sign_in
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_filter_save_view_and_bulk_tag(browser: Any, live_server: LiveServer,  # noqa: F811
+def test_filter_save_view_and_bulk_tag(browser: Any, live_server: LiveServer,
                                        size: str) -> None:
     from playwright.sync_api import expect
 
     url = live_server.url
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        _sign_in(page, url)
+    with open_page(browser, url, size=size) as (page, problems):
+        sign_in(page, url)
         rows = page.locator("tr.contact-row")
         expect(rows).to_have_count(3)
 
@@ -85,5 +67,3 @@ def test_filter_save_view_and_bulk_tag(browser: Any, live_server: LiveServer,  #
         assert display == ("grid" if size == "phone" else "table-row")  # cards on phones
         page.screenshot(path=str(SCREENSHOTS / f"sqlite-{size}-list-tagged.png"), full_page=True)
         assert problems == [], problems
-    finally:
-        context.close()

@@ -17,22 +17,11 @@ from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
 from amity.core.customfields import create_definition
 from amity.core.db import Database
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page, shot
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -59,20 +48,15 @@ def _stored(database: Database, contact_id: str) -> dict[str, Any]:
         return dict(values or {})
 
 
-def test_edit_a_custom_field_on_a_phone(browser: Any,  # noqa: F811
+def test_edit_a_custom_field_on_a_phone(browser: Any,
                                         details_server: tuple[LiveServer, str],
                                         database: Database, backend: str) -> None:
     from playwright.sync_api import expect
 
     server, contact_id = details_server
     viewport = VIEWPORTS["phone"]
-    context = browser.new_context(viewport=viewport, base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
-            "status of 422" not in m.text else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, server.url, viewport=viewport,
+                   expected_statuses=(422,)) as (page, problems):
         page.goto("/login?next=/contacts")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
@@ -91,7 +75,7 @@ def test_edit_a_custom_field_on_a_phone(browser: Any,  # noqa: F811
         expect(seats).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#cf_seats-error")).to_have_text("'Seats' must be a number")
         assert _stored(database, contact_id) == {"seats": 3}
-        _shot(page, backend, "phone", "custom-fields-error")
+        shot(page, backend, "phone", "custom-fields-error")
 
         block = page.locator("section.custom-fields")
         seats.fill("12")
@@ -109,7 +93,5 @@ def test_edit_a_custom_field_on_a_phone(browser: Any,  # noqa: F811
         # the block fits the phone's width (no sideways scrolling)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], width
-        _shot(page, backend, "phone", "custom-fields-saved")
+        shot(page, backend, "phone", "custom-fields-saved")
         assert not problems, problems
-    finally:
-        context.close()

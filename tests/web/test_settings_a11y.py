@@ -12,22 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amity.core.db import Database
+from tests.browser import E2E, LiveServer, open_page, sign_in
 from tests.conftest import make_user
-from tests.web.conftest import PASSWORD
-from tests.web.test_accessibility import AXE, _violations
-from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-)
+from tests.web.test_accessibility import scan
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 PAGES = ("/settings/users", "/settings/pipelines", "/settings/tags", "/settings/fields",
          "/settings/email")
 
@@ -48,27 +37,8 @@ def settings_site(app: Any, database: Database, client: TestClient) -> Iterator[
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_settings_screens_have_no_serious_accessibility_violations(
-        browser: Any, settings_site: LiveServer) -> None:  # noqa: F811
-    context = browser.new_context(viewport=VIEWPORTS["phone"], base_url=settings_site.url,
-                                  bypass_csp=True)
-    page = context.new_page()
-    source = AXE.read_text(encoding="utf-8")
-    found: dict[str, Any] = {}
-    try:
-        page.goto("/login")
-        page.get_by_label("Email").fill("sam@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{settings_site.url}/contacts")
-        for path in PAGES:
-            response = page.goto(path)
-            assert response is not None and response.status == 200, path
-            page.add_script_tag(content=source)
-            for scheme in ("light", "dark"):
-                page.emulate_media(color_scheme=scheme)
-                problems = _violations(page)
-                if problems:
-                    found[f"{path} ({scheme})"] = problems
-        assert not found, json.dumps(found, indent=1)
-    finally:
-        context.close()
+        browser: Any, settings_site: LiveServer) -> None:
+    with open_page(browser, settings_site.url, size="phone", bypass_csp=True) as (page, _):
+        sign_in(page, settings_site.url)
+        found = scan(page, PAGES)
+    assert not found, json.dumps(found, indent=1)

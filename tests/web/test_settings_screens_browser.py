@@ -18,23 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amity.core.db import Database
+from tests.browser import E2E, SCREENSHOTS, VIEWPORTS, LiveServer, open_page, sign_in
 from tests.conftest import make_user
-from tests.web.conftest import PASSWORD
-from tests.web.test_accessibility import AXE, _violations
-from tests.web.test_browser import (  # noqa: F401  (the browser fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    SCREENSHOTS,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-)
+from tests.web.test_accessibility import check_here
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -52,29 +40,17 @@ def site(app: Any, database: Database, client: TestClient) -> Iterator[tuple[Liv
         yield server, str(r.json()["id"])
 
 
-def _sign_in(page: Any, url: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill("sam@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/contacts")
-
-
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_team_role_field_screens_and_bulk_export(
-        browser: Any, site: tuple[LiveServer, str], size: str,  # noqa: F811
+        browser: Any, site: tuple[LiveServer, str], size: str,
         tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     server, field_id = site
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url,
-                                  accept_downloads=True)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        _sign_in(page, server.url)
+    with open_page(browser, server.url, size=size, console=False,
+                   accept_downloads=True) as (page, problems):
+        sign_in(page, server.url)
         # a team with a member
         page.goto("/settings/teams")
         page.get_by_role("link", name="New team").click()
@@ -123,30 +99,19 @@ def test_team_role_field_screens_and_bulk_export(
         expect(page.get_by_role("link", name="Excel (XLSX)")).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / f"sqlite-{size}-export-menu.png"))
         assert not problems, problems
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_new_settings_screens_have_no_serious_accessibility_violations(
-        browser: Any, site: tuple[LiveServer, str]) -> None:  # noqa: F811
+        browser: Any, site: tuple[LiveServer, str]) -> None:
     server, field_id = site
-    context = browser.new_context(viewport=VIEWPORTS["phone"], base_url=server.url,
-                                  bypass_csp=True)
-    page = context.new_page()
-    source = AXE.read_text(encoding="utf-8")
     found: dict[str, Any] = {}
+    with open_page(browser, server.url, size="phone", bypass_csp=True) as (page, _):
 
-    def check(name: str) -> None:
-        page.add_script_tag(content=source)
-        for scheme in ("light", "dark"):
-            page.emulate_media(color_scheme=scheme)
-            problems = _violations(page)
-            if problems:
-                found[f"{name} ({scheme})"] = problems
+        def check(name: str) -> None:
+            check_here(page, name, found)
 
-    try:
-        _sign_in(page, server.url)
+        sign_in(page, server.url)
         for path in ("/settings/teams/new", "/settings/roles/new", "/settings/roles",
                      "/settings/teams", f"/settings/fields/{field_id}"):
             response = page.goto(path)
@@ -171,6 +136,4 @@ def test_new_settings_screens_have_no_serious_accessibility_violations(
         page.goto("/contacts")
         page.get_by_text("Export", exact=True).first.click()
         check("contacts with the export menu")
-        assert not found, json.dumps(found, indent=1)
-    finally:
-        context.close()
+    assert not found, json.dumps(found, indent=1)

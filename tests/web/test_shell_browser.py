@@ -8,46 +8,20 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    SCREENSHOTS,
-    VIEWPORTS,
-    LiveServer,
-    browser,
-    live_server,
-)
+from tests.browser import E2E, SCREENSHOTS, VIEWPORTS, LiveServer, open_page, sign_in
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
-
-
-def _sign_in(page: Any, url: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill("sam@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{url}/contacts")
+pytestmark = E2E
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_global_search_shortcuts_and_theme(browser: Any, live_server: LiveServer,  # noqa: F811
+def test_global_search_shortcuts_and_theme(browser: Any, live_server: LiveServer,
                                            size: str) -> None:
     from playwright.sync_api import expect
 
     url = live_server.url
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=url)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        _sign_in(page, url)
+    with open_page(browser, url, size=size) as (page, problems):
+        sign_in(page, url)
         box = page.get_by_role("combobox", name="Search everything")
 
         # "/" focuses the search; a misspelled name is found as you type
@@ -112,5 +86,3 @@ def test_global_search_shortcuts_and_theme(browser: Any, live_server: LiveServer
         expect(page.locator("html")).not_to_have_attribute("data-theme", "dark")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != bg
         assert problems == [], problems
-    finally:
-        context.close()

@@ -20,22 +20,11 @@ from amity.core.db import Database
 from amity.tickets import service
 from amity.tickets.models import SlaPolicy, Ticket, TicketComment
 from amity.tickets.schemas import CommentCreate, TicketCreate, TicketUpdate
+from tests.browser import E2E, VIEWPORTS, LiveServer, open_page, shot, sign_in
 from tests.conftest import make_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    VIEWPORTS,
-    LiveServer,
-    _shot,
-    browser,
-)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
+pytestmark = E2E
 
 
 @pytest.fixture
@@ -68,26 +57,15 @@ def desk(app: Any, database: Database) -> Iterator[tuple[LiveServer, dict[str, A
 
 
 @pytest.mark.parametrize("size", list(VIEWPORTS))
-def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # noqa: F811
+def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,
                                 backend: str, size: str) -> None:
     from playwright.sync_api import expect
 
     server, world = desk
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url)
-    page = context.new_page()
-    problems: list[str] = []
     dialogs: list[str] = []
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
     # the refused change (412) is expected; anything else (a CSP violation, a script error)
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
-            "status of 412" not in m.text else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
+    with open_page(browser, server.url, size=size, expected_statuses=(412,)) as (page, problems):
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto("/login?next=/tickets")
         page.get_by_label("Email").fill("sam@example.com")
         page.get_by_label("Password").fill(PASSWORD)
@@ -104,7 +82,7 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
             assert page.locator("table.tk-table thead").bounding_box()["height"] <= 1
         else:
             assert row_box["height"] < 80
-        _shot(page, backend, size, "tickets-1-queue")
+        shot(page, backend, size, "tickets-1-queue")
 
         # Open a ticket from the queue.
         ref = world["refs"]["Oven does not heat"]
@@ -129,7 +107,7 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
         assert note.evaluate("e => getComputedStyle(e).backgroundColor") != \
             reply.evaluate("e => getComputedStyle(e).backgroundColor")
         expect(page.locator(".tk-ref-line")).to_contain_text("Open")  # the reply opened it
-        _shot(page, backend, size, "tickets-2-conversation")
+        shot(page, backend, size, "tickets-2-conversation")
 
         # Someone else changes the ticket meanwhile: the change is refused and shown, with
         # the latest values; saving again (now with the latest version) works.
@@ -144,7 +122,7 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
         expect(page.locator("#head-message")).to_contain_text("Someone else changed")
         expect(page.locator(".tk-facts")).to_contain_text("Ovens")
         expect(page.locator(".tk-ref-line")).to_contain_text("Normal")
-        _shot(page, backend, size, "tickets-3-conflict")
+        shot(page, backend, size, "tickets-3-conflict")
         # Change the priority through HTMX (the page stays, the header is replaced).
         page.locator("form.tk-props select[name=priority]").select_option("high")
         page.get_by_role("button", name="Save changes").click()
@@ -158,7 +136,7 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
         expect(page.locator("#head-message")).to_have_text("Resolved.")
         expect(page.locator(".tk-ref-line")).to_contain_text("Resolved")
         expect(page.locator(".tk-resolution")).to_contain_text("Thermostat replaced.")
-        _shot(page, backend, size, "tickets-4-resolved")
+        shot(page, backend, size, "tickets-4-resolved")
 
         with database.transaction() as s:
             t = s.scalar(select(Ticket).where(Ticket.subject == "Oven does not heat"))
@@ -174,16 +152,14 @@ def test_reply_note_and_resolve(browser: Any, desk: Any, database: Database,  # 
         expect(page.locator("h1.tk-title")).to_have_text("<img src=x onerror=alert(1)> broken")
         assert page.locator(".tk-head img").count() == 0
         assert dialogs == [] and problems == [], (dialogs, problems)
-    finally:
-        context.close()
 
 
 # The markup does not depend on the database: SQLite only, to keep the run short.
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("size", list(VIEWPORTS))
 def test_ticket_screens_have_no_serious_accessibility_violations(
-        browser: Any, desk: Any, database: Database, size: str) -> None:  # noqa: F811
-    from tests.web.test_accessibility import AXE, _violations
+        browser: Any, desk: Any, database: Database, size: str) -> None:
+    from tests.web.test_accessibility import check_here
 
     server, world = desk
     with database.transaction() as s:
@@ -194,17 +170,9 @@ def test_ticket_screens_have_no_serious_accessibility_violations(
         service.add_comment(s, ticket=t, data=CommentCreate(body="On our way"), actor=actor)
         service.add_comment(s, ticket=t, data=CommentCreate(body="Call first", public=False),
                             actor=actor)
-    context = browser.new_context(viewport=VIEWPORTS[size], base_url=server.url,
-                                  bypass_csp=True)
-    page = context.new_page()
-    source = AXE.read_text(encoding="utf-8")
     found: dict[str, Any] = {}
-    try:
-        page.goto("/login")
-        page.get_by_label("Email").fill("sam@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{server.url}/contacts")
+    with open_page(browser, server.url, size=size, bypass_csp=True) as (page, _):
+        sign_in(page, server.url)
         ref = world["refs"]["Oven does not heat"]
         for path in ("/tickets", "/tickets?view=all", "/tickets/new", f"/tickets/{ref}",
                      f"/contacts/{contact_id}"):
@@ -212,12 +180,5 @@ def test_ticket_screens_have_no_serious_accessibility_violations(
             assert response is not None and response.status == 200, path
             if path.startswith("/contacts/"):
                 page.locator("#tickets-h").wait_for()  # the panel, loaded by HTMX
-            page.add_script_tag(content=source)
-            for scheme in ("light", "dark"):
-                page.emulate_media(color_scheme=scheme)
-                problems = _violations(page)
-                if problems:
-                    found[f"{path} ({scheme})"] = problems
-        assert not found, json.dumps(found, indent=1)
-    finally:
-        context.close()
+            check_here(page, path, found)
+    assert not found, json.dumps(found, indent=1)

@@ -12,13 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amity.core.db import Database
-from tests.web.test_browser import (  # noqa: F401 (browser is a fixture)
-    CHROMIUM,
-    MISSING,
-    REQUIRED,
-    LiveServer,
-    browser,
-)
+from tests.browser import CHROMIUM, MISSING, REQUIRED, LiveServer, open_page
 
 SCRIPT = "<script>window.__xss='script'</script>"
 IMG = "<img src=x onerror=\"window.__xss='img'\">"
@@ -133,16 +127,13 @@ def xss_server(app: Any, client: TestClient) -> Iterator[tuple[LiveServer, dict[
 @pytest.mark.e2e
 @pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING)
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_no_script_runs_in_chromium(browser: Any,  # noqa: F811
+def test_no_script_runs_in_chromium(browser: Any,
                                     xss_server: tuple[LiveServer, dict[str, Any]],
                                     database: Database, web_user: Any) -> None:
     server, ids = xss_server
-    context = browser.new_context(viewport={"width": 1440, "height": 900},
-                                  base_url=server.url)
-    page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
+    with open_page(browser, server.url, console=False) as (page, _):
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto("/login")
         page.fill("input[name=email]", "sam@example.com")
         page.fill("input[name=password]", "correct horse battery")
@@ -158,5 +149,3 @@ def test_no_script_runs_in_chromium(browser: Any,  # noqa: F811
             assert page.get_by_text("window.__xss='script'").first.is_visible() or \
                 "window.__xss" in page.content(), path
         assert dialogs == []
-    finally:
-        context.close()
