@@ -1,15 +1,17 @@
-"""Reading what the jobs stored: the latest fit of each model, a contact's predictions, the
+"""Reading what the jobs stored: the latest fit of each model, a contact's predictions and
+next best actions, the next best actions of a user's own customers (their agenda), the
 at-risk list (keyset-paginated, riskiest first) and the next good time to contact someone
 (the helper sequences use to time a send)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from amity.contacts.models import Contact
@@ -70,6 +72,18 @@ def offer_actions(db: Session, contact_id: uuid.UUID) -> list[str]:
 
 PROMOTER_SCORE = 4.5  # average survey score (1-5) from which a customer is asked for referrals
 LOST_P_ALIVE = 0.3
+UPGRADE_SHARE = 0.25  # the top quarter by expected value is offered an upgrade
+
+
+def upgrade_floor(db: Session) -> float | None:
+    """The lowest CLV in the top quarter (``UPGRADE_SHARE``): a customer is in it when fewer
+    than a quarter of all customers have a higher value. Two indexed statements."""
+    total = db.scalar(select(func.count()).where(CustomerPrediction.clv.is_not(None))) or 0
+    if not total:
+        return None
+    return db.scalar(select(CustomerPrediction.clv).where(CustomerPrediction.clv.is_not(None))
+                     .order_by(CustomerPrediction.clv.desc())
+                     .offset(math.ceil(UPGRADE_SHARE * total) - 1).limit(1))
 
 
 def next_best_actions(db: Session, row: CustomerPrediction | None) -> list[str]:
@@ -78,6 +92,13 @@ def next_best_actions(db: Session, row: CustomerPrediction | None) -> list[str]:
     are still active, ask satisfied customers for a referral."""
     if row is None:
         return []
+    floor = upgrade_floor(db) if row.clv is not None and row.clv > 0 else None
+    sat = db.get(ContactSatisfaction, row.contact_id)
+    return _actions(row, floor, (sat.responses, sat.score_total) if sat else None)
+
+
+def _actions(row: CustomerPrediction, floor: float | None,
+             sat: tuple[int, float] | None) -> list[str]:
     actions: list[str] = []
     if row.at_risk and row.churn_risk is not None:
         why = f" ({'; '.join(row.churn_reasons[:2])})" if row.churn_reasons else ""
@@ -85,17 +106,49 @@ def next_best_actions(db: Session, row: CustomerPrediction | None) -> list[str]:
     if row.p_alive is not None and row.p_alive < LOST_P_ALIVE:
         actions.append(f"Send a win-back offer: only {row.p_alive:.0%} likely to still be a "
                        "customer")
-    elif not row.at_risk and row.clv is not None and row.clv > 0:
-        total = db.scalar(select(func.count()).where(CustomerPrediction.clv.is_not(None)))
-        above = db.scalar(select(func.count()).where(CustomerPrediction.clv > row.clv))
-        if total and (above or 0) < 0.25 * total:
-            actions.append("Send the upgrade offer: in the top quarter by expected value")
-    sat = db.get(ContactSatisfaction, row.contact_id)
-    if (sat is not None and sat.responses and sat.score_total / sat.responses >= PROMOTER_SCORE
-            and not row.at_risk):
-        actions.append(f"Ask for a referral: average satisfaction "
-                       f"{sat.score_total / sat.responses:.1f} of 5")
+    elif (not row.at_risk and row.clv is not None and row.clv > 0 and floor is not None
+          and row.clv >= floor):
+        actions.append("Send the upgrade offer: in the top quarter by expected value")
+    if sat is not None and sat[0] and sat[1] / sat[0] >= PROMOTER_SCORE and not row.at_risk:
+        actions.append(f"Ask for a referral: average satisfaction {sat[1] / sat[0]:.1f} of 5")
     return actions
+
+
+@dataclass
+class OwnedAction:
+    contact_id: uuid.UUID
+    name: str
+    actions: list[str]
+    churn_risk: float | None
+    clv: float | None
+    currency: str | None
+
+
+def agenda_actions(db: Session, owner_id: uuid.UUID, *, limit: int = 8) -> list[OwnedAction]:
+    """The next best actions for the customers ``owner_id`` owns, most urgent first: those at
+    risk (riskiest first), then the probably lost, the top quarter by value, the promoters
+    (each by expected value). Three statements, whatever the number of customers."""
+    floor = upgrade_floor(db)
+    p, sat = CustomerPrediction, ContactSatisfaction
+    promoter = and_(sat.responses > 0, sat.score_total >= PROMOTER_SCORE * sat.responses)
+    upgrade = and_(p.clv > 0, p.clv >= floor) if floor is not None else false()
+    tier = case((p.at_risk.is_(True), 0), (p.p_alive < LOST_P_ALIVE, 1), (upgrade, 2),
+                else_=3)
+    rows = db.execute(
+        select(Contact.id, Contact.first_name, Contact.last_name, p, sat.responses,
+               sat.score_total)
+        .join(p, p.contact_id == Contact.id).outerjoin(sat, sat.contact_id == Contact.id)
+        .where(Contact.owner_id == owner_id, Contact.deleted_at.is_(None),
+               or_(p.at_risk.is_(True), p.p_alive < LOST_P_ALIVE, upgrade, promoter))
+        .order_by(tier, p.churn_risk.desc().nulls_last(), p.clv.desc().nulls_last(),
+                  Contact.id).limit(limit)).all()
+    out = []
+    for cid, first, last, row, responses, total in rows:
+        actions = _actions(row, floor, (responses, total) if responses is not None else None)
+        if actions:
+            out.append(OwnedAction(cid, f"{first} {last}".strip() or "(no name)", actions,
+                                   row.churn_risk, row.clv, row.currency))
+    return out
 
 
 def at_risk(db: Session, stmt_filter: Any, *, cursor: str | None,

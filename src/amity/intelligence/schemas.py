@@ -58,6 +58,17 @@ class PredictionRead(BaseModel):
                                          description="rules on the stored predictions")
 
 
+class AgendaActionRead(BaseModel):
+    """One of the reader's own customers and what to do next with them (agenda)."""
+
+    contact_id: uuid.UUID
+    name: str
+    actions: list[str] = Field(description="most urgent first: rules on the stored predictions")
+    churn_risk: float | None
+    clv: float | None
+    currency: str | None
+
+
 class AtRiskRead(BaseModel):
     contact_id: uuid.UUID
     name: str

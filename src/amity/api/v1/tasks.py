@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from amity.activities import queries, service
 from amity.activities.models import Task
@@ -32,7 +33,7 @@ from amity.api.deps import (
     parse_if_match,
 )
 from amity.api.idempotency import idempotent
-from amity.auth.access import Permission, check_reference
+from amity.auth.access import Permission, check_reference, scope_for
 from amity.auth.models import User
 from amity.companies.models import Company
 from amity.config import Settings
@@ -40,9 +41,12 @@ from amity.contacts.models import Contact
 from amity.core.errors import Forbidden, NotFound, ValidationFailed
 from amity.core.schemas import PageOut, TimeZoneName
 from amity.deals.models import Deal
+from amity.intelligence import queries as intelligence_queries
+from amity.intelligence.schemas import AgendaActionRead
 
 router = APIRouter(tags=["tasks"])
 DeletedFilter = Literal["exclude", "only", "include"]
+AGENDA_ACTIONS = 8
 SortKey = Literal["due_at", "-due_at", "created_at", "-created_at"]
 
 
@@ -164,15 +168,27 @@ def reopen_task(task_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Task:
     return service.reopen_task(db, task=task, actor=user)
 
 
-@router.get("/agenda", response_model=Agenda, tags=["tasks"],
-            summary="Your day: overdue tasks, tasks due that day, meetings that day")
+class AgendaWithActions(Agenda):
+    next_best_actions: list[AgendaActionRead] = Field(
+        default_factory=list, description="Your own customers' next best actions, most urgent "
+        f"first (at most {AGENDA_ACTIONS}): from the stored predictions")
+
+
+@router.get("/agenda", response_model=AgendaWithActions, tags=["tasks"],
+            summary="Your day: overdue tasks, tasks due that day, meetings that day, and "
+                    "the next best actions for your customers")
 def agenda(db: DbSession, user: CurrentUser,
            day: Annotated[date | None, Query(alias="date", description=(
                "Default: today in your time zone"))] = None,
            time_zone: Annotated[TimeZoneName, Query(description=(
-               "Default: your own (users.time_zone)"))] = None) -> Agenda:
+               "Default: your own (users.time_zone)"))] = None) -> AgendaWithActions:
     a = queries.agenda(db, user, day=day, time_zone=time_zone)
-    return Agenda(date=a.day, time_zone=a.time_zone, starts_at=a.starts_at, ends_at=a.ends_at,
-                  overdue=[TaskRead.model_validate(t) for t in a.overdue],
-                  due_today=[TaskRead.model_validate(t) for t in a.due_today],
-                  meetings=[InteractionRead.model_validate(i) for i in a.meetings])
+    actions = (intelligence_queries.agenda_actions(db, user.id, limit=AGENDA_ACTIONS)
+               if scope_for(user, Permission.CONTACTS_VIEW) != "none" else [])
+    return AgendaWithActions(
+        date=a.day, time_zone=a.time_zone, starts_at=a.starts_at, ends_at=a.ends_at,
+        overdue=[TaskRead.model_validate(t) for t in a.overdue],
+        due_today=[TaskRead.model_validate(t) for t in a.due_today],
+        meetings=[InteractionRead.model_validate(i) for i in a.meetings],
+        next_best_actions=[AgendaActionRead.model_validate(x, from_attributes=True)
+                           for x in actions])

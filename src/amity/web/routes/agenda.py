@@ -1,5 +1,6 @@
 """My day (/agenda): overdue, today's tasks and meetings, the next seven days, a new-task form,
-and completing or reopening a task in one click (the row is swapped in place).
+the next best actions for the user's own customers (from the stored predictions), and
+completing or reopening a task in one click (the row is swapped in place).
 
 Times are shown and read in the user's time zone (``users.time_zone``). Helpers here (loading a
 task for the web, reading a due time, naming related records) serve the task pages too.
@@ -29,6 +30,7 @@ from amity.contacts.models import Contact
 from amity.core.clock import now
 from amity.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from amity.deals.models import Deal
+from amity.intelligence import queries as intelligence_queries
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.templating import is_htmx, render, templates
@@ -36,6 +38,7 @@ from amity.web.templating import is_htmx, render, templates
 router = APIRouter(route_class=WebRoute)
 PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
 LOOKUP_LIMIT = 8
+AGENDA_ACTIONS = 8  # the user's customers with the most urgent next best actions
 Text300 = Annotated[str, Form(max_length=300)]
 Short = Annotated[str, Form(max_length=100)]
 
@@ -129,8 +132,11 @@ def _agenda(request: Request, db: Session, user: User, *, team: bool,
     plan = dayplan.day_plan(db, user, team=team and team_ok)
     rows = plan.overdue + plan.today + plan.upcoming + plan.done_today
     names = dayplan.names_for(db, user, tasks=rows, interactions=plan.meetings)
+    actions = (intelligence_queries.agenda_actions(db, user.id, limit=AGENDA_ACTIONS)
+               if scope_for(user, Permission.CONTACTS_VIEW) != "none" else [])
     return render(request, "agenda/index.html", {
         "plan": plan, "names": names, "tz": user.time_zone, "team_ok": team_ok,
+        "next_actions": actions,
         "can_write": may_write_something(user), "form": form or {}, "error": error,
         "error_field": error_field, "priorities": TASK_PRIORITIES,
         "show_assignee": plan.team, "changed": None}, status_code=status_code)
