@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Table, insert, select, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from amity.auth.access import Permission, scope_for, scoped
 from amity.companies.models import Company
@@ -43,11 +43,13 @@ from amity.core.events import publish
 from amity.core.tags import clean_tag_names, get_or_create_tags
 from amity.core.text import fold
 from amity.dataio import normalise as norm
+from amity.dataio import setwrite
 from amity.dataio.events import ContactsImported, ImportedRecordsDeleted
 from amity.dataio.models import ImportChange, ImportRowError
 from amity.dataio.prepare import Cleaned, Cleaner, clean_rows
 from amity.dataio.rows import RowData
-from amity.dataio.runner import Plan, Planner, carry_out
+from amity.dataio.runner import Plan, Planner, carry_out, contacts_by_key, match_keys
+from amity.dataio.stage import stage_rows
 
 CHUNK = 5000
 # company names and tags repeat from row to row: fold each distinct one once
@@ -55,10 +57,13 @@ _fold = lru_cache(maxsize=65536)(fold)
 # From this many data rows a contact import takes the bulk path unless its options say
 # ``"bulk": false`` (or ``true`` to take it for any size).
 THRESHOLD = 5000
+# On PostgreSQL chunks are written set-based through a staging table (``setwrite``); False
+# builds each row's inserts in Python as on SQLite (kept to compare the two).
+SET_BASED = True
 
 
 @dataclass
-class _Rows:
+class Rows:
     companies: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     emails: list[dict[str, Any]] = field(default_factory=list)
@@ -80,6 +85,7 @@ class BulkWriter:
     def __init__(self, planner: Planner) -> None:
         self.planner, self.db, self.imp = planner, planner.db, planner.imp
         self.pg = self.db.get_bind().dialect.name == "postgresql"
+        self.staged = self.pg and SET_BASED
         self.tag_ids: dict[str, uuid.UUID] = {}
         self.defaults: dict[str, Any] = {}
         self.default_error: DomainError | None = None
@@ -115,20 +121,26 @@ class BulkWriter:
         processes, for a large import) while the caller writes the current one."""
         imp = self.imp
         self.cleaner = Cleaner(list(imp.headers), dict(imp.mapping), self.planner.opts,
-                               rows_to_go=(imp.total_rows or 0) - (imp.position or 0))
+                               rows_to_go=(imp.total_rows or 0) - (imp.position or 0),
+                               staged=self.staged)
         for batch, cleaned in self.cleaner.chunks(_chunks(rows, CHUNK)):
             self.ready[batch[0][0]] = cleaned
             yield batch
 
     def write(self, batch: list[tuple[int, list[str]]]) -> None:
         p, imp = self.planner, self.imp
+        ready: Any = self.ready.pop(batch[0][0], None)
+        if self.staged:
+            if ready is None:
+                ready = stage_rows(list(imp.headers), dict(imp.mapping), p.opts, batch)
+            setwrite.write(self, batch, ready)
+            return
         if self.pg:  # the import's position commits with each chunk: a crash loses no more
             self.db.execute(text("SET LOCAL synchronous_commit TO off"))
-        built = self.ready.pop(batch[0][0], None)
-        if built is None:
-            built = clean_rows(list(imp.headers), dict(imp.mapping), p.opts, batch)
-        found = self._known_emails([e for c in built if not c.data.errors
-                                    for e in c.data.emails])
+        built: list[Cleaned] = ready if ready is not None else clean_rows(
+            list(imp.headers), dict(imp.mapping), p.opts, batch)
+        found = self._known_keys([k for c in built if not c.data.errors
+                                  for k in match_keys(c.data)])
         seen: set[str] = set()
         fresh: list[Plan] = []
         deferred: list[Cleaned] = []
@@ -140,63 +152,61 @@ class BulkWriter:
                 errors.append(self._error(c.row_number, c.raw, data))
             elif data.blank:
                 imp.skipped_count += 1
-            elif p.opts.match != "create" and any(e in found or e in seen for e in data.emails):
+            elif p.opts.match != "create" and any(k in found or k in seen
+                                                  for k in match_keys(data)):
                 deferred.append(c)
-                seen.update(data.emails)
+                seen.update(match_keys(data))
             else:
-                seen.update(data.emails)
+                seen.update(match_keys(data))
                 fresh.append(Plan(c.row_number, c.raw, "create", data))
                 cleaned[c.row_number] = c
         p.created, p.kept = {}, []
-        rows = _Rows()
+        rows = Rows()
         if self.company_error is None:
             self._companies(fresh, rows)
         else:  # the service raises what the row path raises
             p.resolve_companies(fresh)
         self._rows(fresh, errors, rows, cleaned)
         self.db.flush()  # companies and tags made above exist before rows refer to them
-        self._insert(rows, errors)
+        self.insert_rows(rows, errors)
         imp.created_count += len(rows.contacts)
         imp.error_count += len(errors)
-        if rows.contacts or rows.companies:
-            audit.record(self.db, actor_id=p.actor.id, action="bulk_create",
-                         entity_type="import", entity_id=imp.id,
-                         changes={"contacts": [None, len(rows.contacts)],
-                                  "companies": [None, len(rows.companies)],
-                                  "rows": [None, [batch[0][0], batch[-1][0]]]})
-            publish(self.db, ContactsImported(import_id=imp.id, count=len(rows.contacts),
-                                              companies=len(rows.companies),
-                                              first_row=batch[0][0], last_row=batch[-1][0]))
+        self.summarise(batch, len(rows.contacts), len(rows.companies))
         if deferred:
-            carry_out(p, self._plan_matched(deferred))
+            carry_out(p, self.plan_matched(deferred))
 
-    def _plan_matched(self, rows: list[Cleaned]) -> list[Plan]:
-        """``Planner.plan`` for rows already cleaned that match a stored contact by email
-        (decided by the planner's own rules): the matches are loaded in one query with their
-        emails, phones and tags, which the comparison and the update read."""
+    def summarise(self, batch: list[tuple[int, list[str]]], contacts: int,
+                  companies: int) -> None:
+        """The chunk's one audit entry and one event for the records it created."""
+        if contacts or companies:
+            imp = self.imp
+            audit.record(self.db, actor_id=self.planner.actor.id, action="bulk_create",
+                         entity_type="import", entity_id=imp.id,
+                         changes={"contacts": [None, contacts],
+                                  "companies": [None, companies],
+                                  "rows": [None, [batch[0][0], batch[-1][0]]]})
+            publish(self.db, ContactsImported(import_id=imp.id, count=contacts,
+                                              companies=companies, first_row=batch[0][0],
+                                              last_row=batch[-1][0]))
+
+    def plan_matched(self, rows: list[Cleaned]) -> list[Plan]:
+        """``Planner.plan`` for rows already cleaned that match a stored contact by email or
+        phone (decided by the planner's own rules): the matches come with their emails,
+        phones and tags (the relationships load "selectin"), which the comparison and the
+        update read."""
         p = self.planner
-        stmt: Any = select(Contact, ContactEmail.email).join(ContactEmail).options(
-            selectinload(Contact.emails), selectinload(Contact.phones),
-            selectinload(Contact.tags))
-        stmt = scoped(self.db, stmt, p.actor, Contact, p.view)
-        found: dict[str, Contact] = {}
-        emails = {e for c in rows for e in c.data.emails}
-        for contact, email in self.db.execute(stmt.where(ContactEmail.email.in_(emails),
-                                                         Contact.deleted_at.is_(None))):
-            found.setdefault(email, contact)
+        found = contacts_by_key(self.db, p.actor, p.view,
+                                {k for c in rows for k in match_keys(c.data)})
         plans = []
         for c in rows:
-            match = next((found[e] for e in c.data.emails if e in found), None)
+            match = next((found[k] for k in match_keys(c.data) if k in found), None)
             plans.append(p._decide(c.row_number, c.raw, c.data, match, None))
         return plans
 
-    def _known_emails(self, emails: list[str]) -> set[str]:
-        if not emails or self.planner.opts.match == "create":
+    def _known_keys(self, keys: list[str]) -> set[str]:
+        if not keys or self.planner.opts.match == "create":
             return set()
-        stmt: Any = select(ContactEmail.email).join(Contact)
-        stmt = scoped(self.db, stmt, self.planner.actor, Contact, self.planner.view)
-        return set(self.db.scalars(stmt.where(ContactEmail.email.in_(set(emails)),
-                                              Contact.deleted_at.is_(None))))
+        return set(contacts_by_key(self.db, self.planner.actor, self.planner.view, set(keys)))
 
     def _error(self, n: int, raw: list[str], data: RowData) -> dict[str, Any]:
         return {"id": next(self.ids), "import_id": self.imp.id, "row_number": n, "raw": raw,
@@ -210,17 +220,21 @@ class BulkWriter:
             self.db.flush()
             self.tag_ids.update((t.key, t.id) for t in get_or_create_tags(self.db, missing))
 
-    def _companies(self, plans: list[Plan], out: _Rows) -> None:
+    def _companies(self, plans: list[Plan], out: Rows) -> None:
         """``Planner.resolve_companies`` with the new companies written in bulk: one query
         finds the companies the chunk names; the others are made as ``create_company`` makes
         them (domain from the first row's work email), attributed to the first row naming
         them."""
+        self.companies_named([(pl.data.company_name, pl.data.emails, pl.row_number)
+                              for pl in plans if pl.data.company_name], out)
+
+    def companies_named(self, named: list[tuple[str, list[str], int]], out: Rows) -> None:
+        """``_companies`` for (company name, emails, row number) in row order."""
         p, at = self.planner, now()
         wanted: dict[str, tuple[str, list[str], int]] = {}
-        for pl in plans:
-            name = pl.data.company_name
-            if name and _fold(name) not in p.companies_by_name:
-                wanted.setdefault(_fold(name), (name, pl.data.emails, pl.row_number))
+        for name, emails, n in named:
+            if _fold(name) not in p.companies_by_name:
+                wanted.setdefault(_fold(name), (name, emails, n))
         if not wanted:
             return
         pairs: Any = select(Company.id, Company.sort_name)
@@ -245,7 +259,7 @@ class BulkWriter:
                                 "action": "created", "previous": None})
             p.companies_by_name[key] = cid
 
-    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: _Rows,
+    def _rows(self, plans: list[Plan], errors: list[dict[str, Any]], out: Rows,
               cleaned: dict[int, Cleaned]) -> None:
         """The insert rows of a chunk's new contacts, built as ``create_contact`` builds one;
         a row the service would refuse becomes an error row instead."""
@@ -296,7 +310,7 @@ class BulkWriter:
         found = self.planner.companies_by_name.get(_fold(name))
         return found if found is not None else self.planner.company_for(name)
 
-    def _insert(self, rows: _Rows, errors: list[dict[str, Any]]) -> None:
+    def insert_rows(self, rows: Rows, errors: list[dict[str, Any]]) -> None:
         tables: list[tuple[Table, list[dict[str, Any]]]] = [
             (_table(Company), rows.companies), (_table(Contact), rows.contacts),
             (_table(ContactEmail), rows.emails),

@@ -17,13 +17,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from amity.contacts.service import SCALARS, refresh_search_keys
 from amity.dataio.rows import Options, RowData, contact_row
+from amity.dataio.stage import StagedChunk, stage_rows
 
 # A pool costs a second or two to start (each worker imports the cleaning code): only imports
 # with at least this many rows still to go use one.
@@ -157,8 +158,10 @@ class Cleaner:
     the caller works on the current one. Close it (or use it as a context manager)."""
 
     def __init__(self, headers: list[str], mapping: dict[str, str], opts: Options, *,
-                 rows_to_go: int) -> None:
+                 rows_to_go: int, staged: bool = False) -> None:
         self.args = (list(headers), dict(mapping), opts)
+        # ``staged``: chunks come back as staging-table COPY text (``stage.stage_rows``)
+        self.fn: Any = stage_rows if staged else clean_rows
         self.pool: ProcessPoolExecutor | None = None
         if WORKERS > 0 and rows_to_go >= POOL_FROM:
             self.pool = ProcessPoolExecutor(WORKERS,
@@ -175,18 +178,17 @@ class Cleaner:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
-    def clean(self, batch: list[tuple[int, list[str]]]) -> list[Cleaned]:
-        return clean_rows(*self.args, batch)
+    def clean(self, batch: list[tuple[int, list[str]]]) -> Any:
+        return self.fn(*self.args, batch)
 
     def chunks(self, batches: Iterator[list[tuple[int, list[str]]]],
-               ) -> Iterator[tuple[list[tuple[int, list[str]]], list[Cleaned]]]:
+               ) -> Iterator[tuple[list[tuple[int, list[str]]], Any]]:
         """Each batch with its cleaned rows, in file order."""
         if self.pool is None:
             for batch in batches:
                 yield batch, self.clean(batch)
             return
-        pending: deque[tuple[list[tuple[int, list[str]]], list[Future[list[Cleaned]]]]] = \
-            deque()
+        pending: deque[tuple[list[tuple[int, list[str]]], list[Future[Any]]]] = deque()
         for batch in batches:
             pending.append((batch, self._submit(batch)))
             if len(pending) > AHEAD:
@@ -194,14 +196,20 @@ class Cleaner:
         while pending:
             yield self._collect(pending.popleft())
 
-    def _submit(self, batch: list[tuple[int, list[str]]]) -> list[Future[list[Cleaned]]]:
+    def _submit(self, batch: list[tuple[int, list[str]]]) -> list[Future[Any]]:
         assert self.pool is not None
         size = -(-len(batch) // WORKERS)  # each worker takes a share of the chunk
-        return [self.pool.submit(clean_rows, *self.args, batch[i:i + size])
+        fn: Callable[..., Any] = self.fn
+        return [self.pool.submit(fn, *self.args, batch[i:i + size])
                 for i in range(0, len(batch), size)]
 
     @staticmethod
-    def _collect(item: tuple[list[tuple[int, list[str]]], list[Future[list[Cleaned]]]],
-                 ) -> tuple[list[tuple[int, list[str]]], list[Cleaned]]:
+    def _collect(item: tuple[list[tuple[int, list[str]]], list[Future[Any]]],
+                 ) -> tuple[list[tuple[int, list[str]]], Any]:
         batch, futures = item
-        return batch, [c for f in futures for c in f.result()]
+        parts = [f.result() for f in futures]
+        if parts and isinstance(parts[0], StagedChunk):
+            for part in parts[1:]:
+                parts[0].add(part)
+            return batch, parts[0]
+        return batch, [c for part in parts for c in part]

@@ -22,7 +22,7 @@ from amity.companies import service as companies
 from amity.companies.models import Company
 from amity.companies.schemas import CompanyCreate, CompanyUpdate
 from amity.contacts import service as contacts
-from amity.contacts.models import Contact, ContactEmail
+from amity.contacts.models import Contact, ContactEmail, ContactPhone
 from amity.contacts.schemas import ContactCreate, ContactUpdate
 from amity.core.customfields import validate_custom_fields
 from amity.core.errors import DomainError
@@ -66,7 +66,7 @@ class Planner:
         self.edit = Permission.CONTACTS_EDIT if self.contacts else Permission.COMPANIES_EDIT
         self.companies_by_name: dict[str, uuid.UUID] = {}
         self.in_file: dict[str, int] = {}  # dry run: email/domain -> first row that has it
-        self.created: dict[str, Contact] = {}  # this batch's new contacts by email
+        self.created: dict[str, Contact] = {}  # this batch's new contacts by email/phone
         self.kept: list[Company] = []
 
     def plan(self, batch: list[tuple[int, list[str]]]) -> list[Plan]:
@@ -106,7 +106,7 @@ class Planner:
 
     def _keys(self, data: RowData) -> list[str]:
         if self.contacts:
-            return list(data.emails)
+            return match_keys(data)
         keys = []
         if data.values.get("domain"):
             keys.append("d:" + data.values["domain"])
@@ -119,12 +119,7 @@ class Planner:
             return {}
         out: dict[str, Any] = {}
         if self.contacts:
-            both: Any = select(Contact, ContactEmail.email).join(ContactEmail)
-            stmt: Any = scoped(self.db, both, self.actor, Contact, self.view)
-            for c, email in self.db.execute(stmt.where(ContactEmail.email.in_(set(keys)),
-                                                       Contact.deleted_at.is_(None))):
-                out.setdefault(email, c)
-            return out
+            return contacts_by_key(self.db, self.actor, self.view, keys)
         domains = {k[2:] for k in keys if k.startswith("d:")}
         names = {k[2:] for k in keys if k.startswith("n:")}
         wanted: Any = Company.sort_name.in_(names)
@@ -202,6 +197,30 @@ class Planner:
             raise DomainError("company.create_forbidden", f"No company '{name}' exists and you "
                               "may not create companies", "company")
         return found
+
+
+def match_keys(data: RowData) -> list[str]:
+    """What a contact row is matched on: its emails, then its phone numbers (E.164; an email
+    always has an '@', a number never does, so one key space holds both)."""
+    return [*data.emails, *(p["number"] for p in data.values.get("phones") or [])]
+
+
+def contacts_by_key(db: Session, actor: User, view: Permission,
+                    keys: list[str] | set[str]) -> dict[str, Contact]:
+    """The live contacts ``actor`` may see that have one of these emails or phone numbers,
+    by key (two queries on the indexed email and phone columns)."""
+    out: dict[str, Contact] = {}
+    emails = {k for k in keys if "@" in k}
+    phones = {k for k in keys if "@" not in k}
+    for col, model in ((ContactEmail.email, ContactEmail), (ContactPhone.e164, ContactPhone)):
+        wanted = emails if model is ContactEmail else phones
+        if not wanted:
+            continue
+        both: Any = select(Contact, col).join(model, model.contact_id == Contact.id)
+        stmt: Any = scoped(db, both, actor, Contact, view)
+        for c, key in db.execute(stmt.where(col.in_(wanted), Contact.deleted_at.is_(None))):
+            out.setdefault(key, c)
+    return out
 
 
 def _empty(value: Any) -> bool:
@@ -306,7 +325,8 @@ def _in_batch_match(planner: Planner, p: Plan) -> Contact | None:
     batch's lookup ran before they existed)."""
     if planner.opts.match == "create":
         return None
-    return next((planner.created[e] for e in p.data.emails if e in planner.created), None)
+    return next((planner.created[k] for k in match_keys(p.data) if k in planner.created),
+                None)
 
 
 def _create(planner: Planner, p: Plan) -> None:
@@ -318,8 +338,8 @@ def _create(planner: Planner, p: Plan) -> None:
         rec: Any = contacts.create_contact(db, data=ContactCreate.model_validate(values),
                                            actor=actor, region=planner.opts.region,
                                            flush=False)
-        for e in p.data.emails:
-            planner.created.setdefault(e, rec)
+        for k in match_keys(p.data):
+            planner.created.setdefault(k, rec)
         entity = "contact"
     else:
         rec = companies.create_company(db, data=CompanyCreate.model_validate(values),
