@@ -49,7 +49,7 @@ def test_non_admin_cannot_define(app, database, client):
     ({"key": "1abc", "type": "text"}, "key"),
     ({"key": "ok", "type": "colour"}, "type"),
     ({"key": "ok", "type": "select"}, "options"),
-    ({"key": "ok", "type": "text", "entity": "deal"}, "entity"),
+    ({"key": "ok", "type": "text", "entity": "invoice"}, "entity"),
     ({"key": "score", "type": "number"}, "key"),  # already defined
 ])
 def test_bad_definitions(client, database, fields, body, field):

@@ -20,7 +20,8 @@ from amity.core.customfields import definitions_for
 
 # Built-in attributes that are always sensitive, per entity (custom fields are per definition).
 SENSITIVE_ATTRS: dict[str, tuple[str, ...]] = {"contact": ("personal_notes",), "company": (),
-                                               "ticket": ()}
+                                               "ticket": (), "interaction": (), "deal": (),
+                                               "product": (), "order": ()}
 MASK = "***"
 
 M = TypeVar("M", bound=BaseModel)

@@ -19,6 +19,7 @@ from amity.commerce.models import Product
 from amity.commerce.schemas import ProductCreate, ProductUpdate
 from amity.core import audit
 from amity.core.clock import now
+from amity.core.customfields import validate_custom_fields
 from amity.core.errors import Conflict, PreconditionFailed
 from amity.core.events import DomainEvent, publish
 from amity.core.text import fold
@@ -35,7 +36,7 @@ class ProductChanged(DomainEvent):
 
 
 def snapshot(p: Product) -> dict[str, Any]:
-    return {k: getattr(p, k) for k in FIELDS}
+    return {**{k: getattr(p, k) for k in FIELDS}, "custom_fields": dict(p.custom_fields or {})}
 
 
 def _sku_taken(db: Session, sku: str, but: uuid.UUID) -> Conflict | None:
@@ -62,6 +63,7 @@ def create_product(db: Session, *, data: ProductCreate, actor: User) -> Product:
     p = Product(id=uuid.uuid4(), custom_fields={}, owner_id=actor.id,
                 **{k: getattr(data, k) for k in FIELDS})
     p.sort_name = fold(p.name)
+    p.custom_fields = validate_custom_fields(db, "product", data.custom_fields, existing={})
     taken = _sku_taken(db, p.sku, p.id)
     if taken:
         raise taken
@@ -87,6 +89,9 @@ def update_product(db: Session, *, product: Product, data: ProductUpdate, actor:
     for key in FIELDS:
         if key in sent:
             setattr(product, key, getattr(data, key))
+    if "custom_fields" in sent:
+        product.custom_fields = validate_custom_fields(db, "product", data.custom_fields,
+                                                       existing=product.custom_fields)
     product.sort_name = fold(product.name)
     changes = audit.diff(before, snapshot(product))
     if changes:

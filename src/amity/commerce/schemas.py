@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from amity.core.schemas import Input, LongText, Output
+from amity.core.schemas import CustomFieldValues, Input, LongText, Output
 
 
 def _places(places: int) -> AfterValidator:
@@ -63,6 +63,8 @@ class ProductFields(Input):
     currency: Currency | None = None
     active: bool | None = None
     replacement_cycle_days: CycleDays | None = None
+    custom_fields: CustomFieldValues | None = Field(None, description=(
+        "Values by key, checked against the product custom fields (null removes a value)"))
 
 
 class ProductCreate(ProductFields):
@@ -95,6 +97,7 @@ class ProductRead(Output):
     currency: str
     active: bool
     replacement_cycle_days: int | None
+    custom_fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
@@ -132,6 +135,8 @@ class OrderFields(Input):
     notes: LongText | None = None
     owner_id: uuid.UUID | None = None
     lines: list[OrderLineIn] | None = Field(None, min_length=1, max_length=500)
+    custom_fields: CustomFieldValues | None = Field(None, description=(
+        "Values by key, checked against the order custom fields (null removes a value)"))
 
 
 class OrderCreate(OrderFields):
@@ -184,6 +189,7 @@ class OrderRead(Output):
     notes: str | None
     owner_id: uuid.UUID | None
     lines: list[OrderLineRead]
+    custom_fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None

@@ -30,6 +30,7 @@ from amity.commerce.schemas import (
 )
 from amity.core import audit
 from amity.core.clock import now
+from amity.core.customfields import validate_custom_fields
 from amity.core.errors import Conflict, DomainError, PreconditionFailed, ValidationFailed
 from amity.core.events import DomainEvent, publish
 
@@ -71,6 +72,7 @@ def snapshot(o: Order) -> dict[str, Any]:
                       "quantity": ln.quantity, "unit_price": ln.unit_price,
                       "discount_percent": ln.discount_percent, "total": ln.total}
                      for ln in o.lines]
+    data["custom_fields"] = dict(o.custom_fields or {})
     return data
 
 
@@ -198,7 +200,8 @@ def place_order(db: Session, *, data: OrderCreate, actor: User,
     order = Order(id=uuid.uuid4(), contact_id=data.contact_id, company_id=data.company_id,
                   ordered_at=data.ordered_at or now(), channel=data.channel,
                   status=data.status, currency=data.currency, external_ref=data.external_ref,
-                  number=data.number, notes=data.notes, custom_fields={},
+                  number=data.number, notes=data.notes,
+                  custom_fields=validate_custom_fields(db, "order", data.custom_fields),
                   owner_id=data.owner_id if "owner_id" in data.model_fields_set else actor.id)
     _check_customer(db, order)
     _set_lines(order, build_lines(data.lines, data.currency, products))
@@ -242,6 +245,9 @@ def update_order(db: Session, *, order: Order, data: OrderUpdate, actor: User,
         for key in EDITABLE:
             if key in sent:
                 setattr(order, key, getattr(data, key))
+        if "custom_fields" in sent:
+            order.custom_fields = validate_custom_fields(db, "order", data.custom_fields,
+                                                         existing=order.custom_fields)
         _check_customer(db, order, new_owner="owner_id" in sent)
         if data.lines is not None:
             products = load_products(db, (ln.product_id for ln in data.lines))

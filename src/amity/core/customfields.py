@@ -16,7 +16,11 @@ from amity.core.mixins import Timestamps, UUIDPk
 
 FieldType = Literal["text", "number", "date", "select", "multi_select", "boolean"]
 FIELD_TYPES: tuple[str, ...] = ("text", "number", "date", "select", "multi_select", "boolean")
-ENTITIES: tuple[str, ...] = ("contact", "company", "ticket", "interaction")
+ENTITIES: tuple[str, ...] = ("contact", "company", "ticket", "interaction", "deal", "product",
+                             "order")
+# Entities whose API and pages do not (yet) hide sensitive values from readers without the
+# right: a sensitive field there would leak, so it is refused.
+NO_SENSITIVE: tuple[str, ...] = ("product", "order")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -123,6 +127,13 @@ def validate_custom_fields(db: Session, entity: str, values: dict[str, Any] | No
     return merged
 
 
+def check_sensitive(entity: str, sensitive: bool | None) -> None:
+    if sensitive and entity in NO_SENSITIVE:
+        raise ValidationFailed("custom_field.sensitive", f"{entity.capitalize()} custom fields "
+                               "cannot be sensitive (their values are shown to every reader)",
+                               "sensitive")
+
+
 def create_definition(db: Session, *, entity: str, key: str, label: str, type: str,
                       required: bool = False, sensitive: bool = False,
                       options: list[Any] | None = None,
@@ -134,6 +145,7 @@ def create_definition(db: Session, *, entity: str, key: str, label: str, type: s
     if not KEY_RE.match(key):
         raise ValidationFailed("custom_field.key", "key must be lower-case letters, digits "
                                "and _ and start with a letter", "key")
+    check_sensitive(entity, sensitive)
     if type not in FIELD_TYPES:
         raise ValidationFailed("custom_field.type", f"type must be one of {FIELD_TYPES}", "type")
     opts = list(dict.fromkeys(options or []))

@@ -17,12 +17,18 @@ from sqlalchemy.orm import Session
 
 from amity.core import audit
 from amity.core.clock import now
-from amity.core.customfields import FIELD_TYPES, CustomFieldDefinition, coerce_value
+from amity.core.customfields import (
+    FIELD_TYPES,
+    CustomFieldDefinition,
+    check_sensitive,
+    coerce_value,
+)
 from amity.core.db import Base
 from amity.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 TABLES = {"contact": "contacts", "company": "companies", "ticket": "tickets",
-          "interaction": "interactions"}
+          "interaction": "interactions", "deal": "deals", "product": "products",
+          "order": "orders"}
 EDITABLE = ("label", "help_text", "options", "required", "sensitive", "type")
 
 
@@ -103,6 +109,7 @@ def update_definition(db: Session, *, definition: CustomFieldDefinition, actor_i
                 f"Stored values of '{d.label}' would no longer be valid (e.g. {lost!r}): "
                 + ("change those records first, or define a new field" if where == "type"
                    else "keep the options that records still use"), where)
+    check_sensitive(d.entity, changes.get("sensitive"))
     d.type, d.options = new_type, options if new_type in ("select", "multi_select") else []
     for name in ("label", "help_text", "required", "sensitive"):
         if name in changes and changes[name] is not None:

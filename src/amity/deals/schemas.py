@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from amity.core.schemas import Input, LongText, Output
+from amity.core.schemas import CustomFieldValues, Input, LongText, Output
 
 Kind = Literal["open", "won", "lost"]
 Category = Literal["pipeline", "best_case", "commit", "closed", "omitted"]
@@ -189,6 +189,8 @@ class DealFields(Input):
         "When a won or lost deal closed (defaults to the time it reached the stage)"))
     lost_reason_id: uuid.UUID | None = None
     lost_reason_text: Text1000 | None = None
+    custom_fields: CustomFieldValues | None = Field(None, description=(
+        "Values by key, checked against the deal custom fields (null removes a value)"))
 
 
 class DealCreate(DealFields):
@@ -296,6 +298,7 @@ class DealRead(Output):
     closed_at: datetime | None
     lost_reason_id: uuid.UUID | None
     lost_reason_text: str | None
+    custom_fields: dict[str, Any]
     last_activity_at: datetime
     stalled: bool = Field(False, description=(
         "Open, in a stage with stall_days, no open task, no activity for that long"))

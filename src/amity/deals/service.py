@@ -22,6 +22,7 @@ from amity.companies.models import Company
 from amity.contacts.models import Contact
 from amity.core import audit
 from amity.core.clock import now
+from amity.core.customfields import validate_custom_fields
 from amity.core.errors import PreconditionFailed, ValidationFailed
 from amity.core.events import DomainEvent, publish
 from amity.core.text import fold
@@ -42,7 +43,9 @@ CENT = Decimal("0.01")
 
 
 def snapshot(d: Deal) -> dict[str, Any]:
-    return {k: getattr(d, k) for k in SCALARS}
+    data = {k: getattr(d, k) for k in SCALARS}
+    data["custom_fields"] = dict(d.custom_fields or {})
+    return data
 
 
 def check_version(deal: Deal, *sent: int | None) -> None:
@@ -199,6 +202,9 @@ def _apply(db: Session, deal: Deal, data: DealFields, sent: set[str]) -> None:
     for key in ("contact_id", "company_id", "owner_id"):
         if key in sent:
             setattr(deal, key, getattr(data, key))
+    if "custom_fields" in sent:
+        deal.custom_fields = validate_custom_fields(db, "deal", data.custom_fields,
+                                                    existing=deal.custom_fields)
     if "lost_reason_id" in sent or "lost_reason_text" in sent:
         if deal.status != "lost":
             raise ValidationFailed("deal.not_lost", "Only a lost deal has a lost reason; move "
@@ -253,6 +259,8 @@ def create_deal(db: Session, *, data: DealCreate, actor: User) -> Deal:
             raise ValidationFailed("deal.not_lost", "Only a lost deal has a lost reason",
                                    "lost_reason_id")
         _apply(db, deal, data, sent - {"closed_at", "lost_reason_id", "lost_reason_text"})
+        if "custom_fields" not in sent:  # required custom fields apply on create too
+            deal.custom_fields = validate_custom_fields(db, "deal", {}, existing={})
         if stage.kind == "open":
             _apply_probability(db, deal, data, sent)
         _check_refs(db, deal, sent)

@@ -98,7 +98,7 @@ ENTITIES: dict[str, Entity] = {
         _f("probability", "Probability", "number", lambda: Deal.probability),
         _f("closed_at", "Closed", "time", lambda: Deal.closed_at),
         _f("stage_entered_at", "Entered stage", "time", lambda: Deal.stage_entered_at),
-    ]), currency=lambda: Deal.currency),
+    ]), currency=lambda: Deal.currency, custom_entity="deal"),
     "orders": Entity("orders", "Orders", Order, Permission.ORDERS_VIEW, dict([
         _owner(Order), _created(Order),
         _f("channel", "Channel", "text", lambda: Order.channel),
@@ -108,7 +108,7 @@ ENTITIES: dict[str, Entity] = {
         _f("discount_total", "Discounts", "number", lambda: Order.discount_total, money=True),
         _f("total", "Total", "number", lambda: Order.total, money=True),
         _f("ordered_at", "Ordered", "time", lambda: Order.ordered_at),
-    ]), currency=lambda: Order.currency),
+    ]), currency=lambda: Order.currency, custom_entity="order"),
     "order_lines": Entity("order_lines", "Order lines", Order, Permission.ORDERS_VIEW, dict([
         _owner(Order),
         _f("channel", "Channel", "text", lambda: Order.channel),
@@ -122,7 +122,7 @@ ENTITIES: dict[str, Entity] = {
         _f("discount_percent", "Discount %", "number", lambda: OrderLine.discount_percent),
         _f("total", "Line total", "number", lambda: OrderLine.total, money=True),
         _f("ordered_at", "Ordered", "time", lambda: Order.ordered_at),
-    ]), currency=lambda: Order.currency, lines=True),
+    ]), currency=lambda: Order.currency, lines=True, custom_entity="order"),
     "tickets": Entity("tickets", "Tickets", Ticket, Permission.TICKETS_VIEW, dict([
         _owner(Ticket), _created(Ticket),
         _f("assignee", "Assignee", "ref", lambda: Ticket.assignee_id, Assignee),

@@ -1,4 +1,5 @@
-"""/custom-fields: definitions of the extra fields contacts and companies carry.
+"""/custom-fields: definitions of the extra fields records carry (contacts, companies, tickets,
+interactions, deals, products, orders).
 
 Definitions are edited (label, help, options, required, sensitive, type) without losing data: a
 change that would leave stored values invalid is refused with 422. A definition with stored
@@ -22,7 +23,7 @@ from amity.core.customfields import CustomFieldDefinition, create_definition
 from amity.core.schemas import Input, Output
 
 router = APIRouter(prefix="/custom-fields", tags=["custom fields"])
-Entity = Literal["contact", "company", "ticket", "interaction"]
+Entity = Literal["contact", "company", "ticket", "interaction", "deal", "product", "order"]
 FieldType = Literal["text", "number", "date", "select", "multi_select", "boolean"]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Option = Annotated[str, StringConstraints(min_length=1, max_length=200)]

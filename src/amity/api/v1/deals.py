@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
@@ -25,10 +25,10 @@ from amity.api.deps import (
 )
 from amity.api.idempotency import idempotent
 from amity.api.v1.contacts import AuditRead
+from amity.auth import fields
 from amity.auth.access import (
     Permission,
     access_record,
-    check_owner,
     check_reference,
     require,
     scoped,
@@ -57,6 +57,7 @@ from amity.deals.schemas import (
     TaskBrief,
 )
 
+R = TypeVar("R", bound=DealRead)
 router = APIRouter(prefix="/deals", tags=["deals"])
 DealSort = Literal["name", "-name", "amount", "-amount", "expected_close_date",
                    "-expected_close_date", "created_at", "-created_at", "updated_at",
@@ -72,6 +73,14 @@ def _load(db: DbSession, user: User, deal_id: uuid.UUID, perm: Permission,
                          include_deleted=include_deleted, options=WITH_PARTS)
 
 
+def _read(db: DbSession, user: User, deal: Deal, *,
+          model: type[R] = DealRead, **kwargs: Any) -> R:  # type: ignore[assignment]
+    """The deal as the API shows it, without the sensitive custom fields ``user`` may not
+    see."""
+    return fields.redact_one(db, user, "deal",
+                             queries.deal_read(db, deal, model=model, **kwargs))
+
+
 def _check_refs(db: DbSession, user: User, body: DealCreate | DealUpdate,
                 perm: Permission) -> None:
     """Contact and company must be records this user can see (else: as if unknown); the
@@ -83,8 +92,7 @@ def _check_refs(db: DbSession, user: User, body: DealCreate | DealUpdate,
     if "company_id" in sent:
         check_reference(db, user, Company, body.company_id, Permission.COMPANIES_VIEW,
                         field="company_id", code="company.not_found", message="No such company")
-    if "owner_id" in sent:
-        check_owner(db, user, body.owner_id, perm)
+    fields.check_write(db, user, "deal", body, perm)  # owner scope, sensitive custom fields
 
 
 def _column(db: DbSession, user: User) -> queries.Visible:
@@ -116,7 +124,8 @@ def list_deals(db: DbSession, user: CurrentUser, settings: AppSettings,
     base = scoped(db, select(Deal), user, Deal, Permission.DEALS_VIEW)
     page = queries.list_deals(db, base, filters=filters, sort=sort, cursor=cursor,
                               limit=limit or settings.page_size_default)
-    return {"items": [queries.deal_read(db, d, stalled=flag) for d, flag in page.items],
+    return {"items": fields.redact(db, user, "deal", [queries.deal_read(db, d, stalled=flag)
+                                                      for d, flag in page.items]),
             "next_cursor": page.next_cursor}
 
 
@@ -126,7 +135,7 @@ def create_deal(body: DealCreate, db: DbSession, user: CurrentUser,
     require(user, Permission.DEALS_CREATE)
     _check_refs(db, user, body, Permission.DEALS_CREATE)
     return idempotent(db, user, idempotency_key, "/deals", body,
-                      lambda: queries.deal_read(db, service.create_deal(db, data=body,
+                      lambda: _read(db, user, service.create_deal(db, data=body,
                                                                         actor=user)),
                       DealRead)
 
@@ -136,7 +145,7 @@ def get_deal(deal_id: uuid.UUID, response: Response, db: DbSession, user: Curren
              include_deleted: bool = False) -> DealRead:
     deal = _load(db, user, deal_id, Permission.DEALS_VIEW, include_deleted)
     response.headers["ETag"] = etag(deal.version)
-    return queries.deal_read(db, deal)
+    return _read(db, user, deal)
 
 
 @router.patch("/{deal_id}", response_model=DealRead,
@@ -149,7 +158,7 @@ def update_deal(deal_id: uuid.UUID, body: DealUpdate, response: Response, db: Db
                                expected_version=parse_if_match(if_match))
     db.flush()
     response.headers["ETag"] = etag(deal.version)
-    return queries.deal_read(db, deal)
+    return _read(db, user, deal)
 
 
 @router.delete("/{deal_id}", status_code=204, summary="Soft-delete (restorable)")
@@ -163,7 +172,7 @@ def delete_deal(deal_id: uuid.UUID, db: DbSession, user: CurrentUser,
 @router.post("/{deal_id}/restore", response_model=DealRead)
 def restore_deal(deal_id: uuid.UUID, db: DbSession, user: CurrentUser) -> DealRead:
     deal = _load(db, user, deal_id, Permission.DEALS_DELETE, include_deleted=True)
-    return queries.deal_read(db, service.restore_deal(db, deal=deal, actor=user))
+    return _read(db, user, service.restore_deal(db, deal=deal, actor=user))
 
 
 @router.put("/{deal_id}/contacts", response_model=DealRead,
@@ -180,7 +189,7 @@ def set_contacts(deal_id: uuid.UUID, body: DealContactsIn, response: Response,
                                      sent_version=body.version)
     db.flush()
     response.headers["ETag"] = etag(deal.version)
-    return queries.deal_read(db, deal)
+    return _read(db, user, deal)
 
 
 @router.put("/{deal_id}/lines", response_model=DealRead,
@@ -193,7 +202,7 @@ def set_lines(deal_id: uuid.UUID, body: DealLinesIn, response: Response, db: DbS
                                 sent_version=body.version)
     db.flush()
     response.headers["ETag"] = etag(deal.version)
-    return queries.deal_read(db, deal)
+    return _read(db, user, deal)
 
 
 @router.post("/{deal_id}/move", response_model=DealMoved,
@@ -211,7 +220,7 @@ def move_deal(deal_id: uuid.UUID, body: DealMove, db: DbSession, user: CurrentUs
             pipeline_id=body.pipeline_id, lost_reason_id=body.lost_reason_id,
             lost_reason_text=body.lost_reason_text, create_order=body.create_order,
             expected_version=parse_if_match(if_match), column=_column(db, user))
-        return queries.deal_read(db, moved.deal, stage=moved.stage, model=DealMoved,
+        return _read(db, user, moved.deal, stage=moved.stage, model=DealMoved,
                                  order_id=moved.order.id if moved.order else None)
 
     return idempotent(db, user, idempotency_key, f"/deals/{deal.id}/move", body, run,
@@ -227,7 +236,7 @@ def next_step(deal_id: uuid.UUID, body: NextStepIn, db: DbSession, user: Current
     def run() -> NextStepRead:
         d, task = moves.set_next_step(db, deal=deal, title=body.title, actor=user,
                                       due_at=body.due_at, assignee_id=body.assignee_id)
-        return NextStepRead(deal=queries.deal_read(db, d), task=TaskBrief.model_validate(task))
+        return NextStepRead(deal=_read(db, user, d), task=TaskBrief.model_validate(task))
 
     return idempotent(db, user, idempotency_key, f"/deals/{deal.id}/next-step", body, run,
                       NextStepRead)
@@ -252,5 +261,6 @@ def stage_history(deal_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Stage
 def deal_history(deal_id: uuid.UUID, db: DbSession, user: CurrentUser,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AuditRead]:
     deal = _load(db, user, deal_id, Permission.DEALS_VIEW, include_deleted=True)
-    return [AuditRead.model_validate(e)
-            for e in history_of(db, entity_type="deal", entity_id=deal.id, limit=limit)]
+    return fields.redact_history(db, user, "deal", [
+        AuditRead.model_validate(e)
+        for e in history_of(db, entity_type="deal", entity_id=deal.id, limit=limit)])

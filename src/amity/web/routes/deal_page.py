@@ -9,13 +9,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from amity.api.deps import DbSession
+from amity.auth import fields
 from amity.auth.access import Permission, access_record, scope_for
 from amity.auth.models import User
 from amity.companies.models import Company
@@ -24,7 +26,8 @@ from amity.core.audit import history_of
 from amity.core.errors import DomainError, PreconditionFailed, ValidationFailed
 from amity.deals import moves, queries, service
 from amity.deals.models import Deal, LostReason, Pipeline, Stage
-from amity.deals.schemas import DealUpdate
+from amity.deals.schemas import DealRead, DealUpdate
+from amity.web import record_fields
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.routes.deal_forms import DealForm, deal_errors, deal_payload
@@ -69,7 +72,9 @@ def _form_of(deal: Deal) -> DealForm:
 
 def _page(request: Request, db: Session, user: User, deal: Deal, *,
           form: DealForm | None = None, errors: dict[str, str] | None = None,
-          message: str | None = None, status_code: int = 200) -> Response:
+          message: str | None = None, status_code: int = 200,
+          cf_errors: dict[str, str] | None = None, cf_posted: FormData | None = None
+          ) -> Response:
     stage = db.get(Stage, deal.stage_id)
     pipeline = db.get(Pipeline, deal.pipeline_id)
     contact_ids = [deal.contact_id, *(c.contact_id for c in deal.contacts)]
@@ -79,12 +84,18 @@ def _page(request: Request, db: Session, user: User, deal: Deal, *,
     people = {u.id: u for u in db.scalars(select(User).where(User.id.in_(
         {i for i in [deal.owner_id, *(e.actor_id for e in entries)] if i is not None})))}
     reason = db.get(LostReason, deal.lost_reason_id) if deal.lost_reason_id else None
-    ctx = {"deal": deal, "stage": stage, "pipeline": pipeline, "contacts": contacts,
-           "companies": companies, "people": people, "entries": entries,
-           "history": queries.stage_history(db, deal.id), "duration": duration,
-           "stalled": queries.is_stalled(db, deal.id), "lost_reason": reason,
-           "form": form or _form_of(deal), "errors": errors or {}, "message": message,
-           "can_edit": scope_for(user, Permission.DEALS_EDIT) != "none"}
+    ctx: dict[str, Any] = {
+        "deal": deal, "stage": stage, "pipeline": pipeline, "contacts": contacts,
+        "companies": companies, "people": people, "entries": entries,
+        "history": queries.stage_history(db, deal.id), "duration": duration,
+        "stalled": queries.is_stalled(db, deal.id), "lost_reason": reason,
+        "form": form or _form_of(deal), "errors": errors or {}, "message": message,
+        "can_edit": scope_for(user, Permission.DEALS_EDIT) != "none"}
+    values = fields.redact_one(db, user, "deal", DealRead.model_validate(deal)).custom_fields
+    ctx |= {"cf_details": record_fields.details(db, user, "deal", values),
+            "cf_inputs": record_fields.inputs(db, user, "deal", values, cf_posted),
+            "cf_errors": cf_errors or {}, "cf_action": f"/deals/{deal.id}/details",
+            "cf_version": deal.version, "cf_can_edit": ctx["can_edit"]}
     return render(request, "deals/detail.html", ctx, status_code=status_code)
 
 
@@ -112,6 +123,22 @@ def edit_deal(request: Request, deal_id: uuid.UUID, db: DbSession, user: WebUser
         return _page(request, db, user, deal, form=form, errors=deal_errors(exc),
                      status_code=status)
     return RedirectResponse(f"/deals/{deal.id}", status_code=303)
+
+
+@router.post("/deals/{deal_id}/details", dependencies=[CsrfChecked])
+def edit_deal_details(request: Request, deal_id: uuid.UUID, db: DbSession, user: WebUser,
+                      posted: Annotated[FormData, Depends(record_fields.posted_form)]
+                      ) -> Response:
+    """Save the custom fields shown in the Edit details form (through ``update_deal``)."""
+    deal = access_record(db, user, Deal, deal_id, Permission.DEALS_EDIT, entity="deal")
+    refused = record_fields.save(
+        db, user, "deal", deal, posted, schema=DealUpdate, permission=Permission.DEALS_EDIT,
+        update=lambda data: service.update_deal(db, deal=deal, data=data, actor=user))
+    if refused is not None:
+        return _page(request, db, user, deal, status_code=refused.status,
+                     cf_errors=refused.errors, cf_posted=refused.posted,
+                     message=refused.errors.get(record_fields.FORM_ERROR))
+    return RedirectResponse(f"/deals/{deal.id}#details", status_code=303)
 
 
 @router.post("/deals/{deal_id}/next-step", dependencies=[CsrfChecked])

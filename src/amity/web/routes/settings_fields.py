@@ -1,6 +1,6 @@
 """Settings > Custom fields: the definitions per entity (contact, company, ticket,
-interaction) with their type, options and sensitive flag, a form to add one, and a page to
-edit, archive, restore or delete one.
+interaction, deal, product, order) with their type, options and sensitive flag, a form to
+add one, and a page to edit, archive, restore or delete one.
 
 Viewing needs ``settings.view``; changing needs ``settings.edit``. Input is checked by the
 API's own schemas and stored by ``core.customfields`` / ``core.fielddefs`` with the same audit
@@ -32,7 +32,7 @@ from amity.web.templating import render
 
 router = APIRouter(prefix="/settings/fields", route_class=WebRoute)
 Text = Annotated[str, Form(max_length=10_000)]
-ENTITIES = ("contact", "company", "ticket", "interaction")
+ENTITIES = ("contact", "company", "ticket", "interaction", "deal", "product", "order")
 TYPES = ("text", "number", "date", "select", "multi_select", "boolean")
 FIELDS = ("entity", "key", "label", "type", "options", "help_text")
 EDIT_FIELDS = ("label", "type", "options", "help_text", "required", "sensitive")
