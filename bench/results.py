@@ -74,7 +74,12 @@ def rss_kb(pid: int) -> dict[str, int]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url
     print(f"preparing {url.rsplit('/', 1)[-1]} ...", flush=True)
-    reuse = args.reuse and _count(url) >= args.contacts
+    reuse = args.reuse
+    if reuse and (found := _count(url)) < args.contacts:
+        # never drop a database the caller asked to keep (it may be shared, or still being
+        # seeded: its rows are invisible until the seeding transaction commits)
+        raise SystemExit(f"--reuse: {url.rsplit('/', 1)[-1]} holds {found:,} contacts, "
+                         f"fewer than {args.contacts:,}; seed it first (or leave out --reuse)")
     if not reuse:
         print(f"seeding {args.contacts:,} contacts ...", flush=True)
         seeded = loadtest.seed_database(url, args.contacts, args.interactions_per_contact)
@@ -141,8 +146,8 @@ def _save(res: dict[str, Any]) -> None:
 def _count(url: str) -> int:
     import psycopg
 
-    try:
-        with psycopg.connect(url) as conn:
+    try:  # a database being seeded keeps the table locked: 0 (not ready) rather than a hang
+        with psycopg.connect(url, options="-c lock_timeout=5s") as conn:
             row = conn.execute("SELECT count(*) FROM contacts").fetchone()
             return int(row[0]) if row else 0
     except psycopg.Error:
@@ -230,7 +235,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0, help="mixed load: per level")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--reuse", action="store_true",
-                    help="keep the database if it already holds N contacts (skip loading)")
+                    help="use the database as it is (it must hold N contacts; never dropped)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     if not args.report_only:
