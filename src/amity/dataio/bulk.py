@@ -86,6 +86,8 @@ class BulkWriter:
         self.planner, self.db, self.imp = planner, planner.db, planner.imp
         self.pg = self.db.get_bind().dialect.name == "postgresql"
         self.staged = self.pg and SET_BASED
+        self.stats_rows: float | None = None  # contacts when last analysed (``setwrite``)
+        self.unanalysed = 0  # contacts this import added since
         self.tag_ids: dict[str, uuid.UUID] = {}
         self.defaults: dict[str, Any] = {}
         self.default_error: DomainError | None = None

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from amity.dataio.bulk import BulkWriter
 
 STAGE = "import_stage"
+ANALYZE_FROM = 5000  # rows this import added before the tables' statistics are refreshed
 _DDL = ("CREATE TEMP TABLE IF NOT EXISTS import_stage ("
         + ", ".join(f"{name} {kind}" for name, kind in COPIED)
         + ", id uuid NOT NULL DEFAULT gen_random_uuid(), custom_fields jsonb, company_id uuid,"
@@ -95,6 +96,7 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
         errors += _custom_fields(w, staged, gone, raw_of)
         made = _insert(w, imp.id)
     w.insert_rows(_no_rows(), errors)
+    _keep_statistics(w, made)
     imp.created_count += made
     imp.error_count += len(errors)
     w.summarise(batch, made, companies)
@@ -104,6 +106,25 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
         again = clean_rows(list(imp.headers), dict(imp.mapping), p.opts,
                            [(n, raw_of[n]) for n in matched])
         carry_out(p, w.plan_matched(again))
+
+
+def _keep_statistics(w: BulkWriter, made: int) -> None:
+    """ANALYZE the tables the matching joins read whenever this import has about doubled them
+    since their statistics were taken. A bulk load outgrows autovacuum's analyze (a minute
+    apart at best; off on some servers): planned on stale row counts, the matching and
+    ``contacts_by_key`` joins became sequential scans whose cost grows with every chunk."""
+    db = w.db
+    if w.stats_rows is None:
+        w.stats_rows = max(0.0, float(db.scalar(text(
+            "SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass")) or 0))
+    w.unanalysed += made
+    if w.unanalysed < max(ANALYZE_FROM, w.stats_rows):
+        return
+    for table in ("contacts", "contact_emails", "contact_phones"):
+        db.execute(text(f"ANALYZE {table}"))
+    w.stats_rows = float(db.scalar(text(
+        "SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass")) or 0)
+    w.unanalysed = 0
 
 
 def _no_rows() -> Any:
