@@ -201,13 +201,19 @@ def clv(bg: BgNbd, spend: Array, x: Any, t_x: Any, T: Any, *, months: int,
         annual_discount: float) -> Array:
     """Discounted value of the next ``months``: each month's expected purchases times the
     expected spend, discounted at the monthly equivalent of ``annual_discount``."""
+    return discounted_value([expected_purchases(bg, month * WEEKS_PER_MONTH, x, t_x, T)
+                             for month in range(1, months + 1)], spend,
+                            annual_discount=annual_discount)
+
+
+def discounted_value(upto: list[Array], spend: Array, *, annual_discount: float) -> Array:
+    """``clv`` from the cumulative expected purchases at the end of each month."""
     monthly = (1.0 + annual_discount) ** (1.0 / 12.0) - 1.0
     total = np.zeros(np.shape(spend))
     previous = np.zeros(np.shape(spend))
-    for month in range(1, months + 1):
-        upto = expected_purchases(bg, month * WEEKS_PER_MONTH, x, t_x, T)
-        total += (upto - previous) * spend / (1.0 + monthly) ** month
-        previous = upto
+    for month, cumulative in enumerate(upto, start=1):
+        total += (cumulative - previous) * spend / (1.0 + monthly) ** month
+        previous = cumulative
     return np.asarray(total, dtype=np.float64)
 
 
