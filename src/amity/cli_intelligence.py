@@ -44,6 +44,8 @@ def refresh(threshold: Annotated[float, typer.Option(min=0.01, max=1.0,
                                                        else ""))
     console.print(f"Scored {result.customers} customers; {result.crossed_up} became at risk, "
                   f"{result.crossed_down} no longer are.")
+    console.print("Seconds: " + ", ".join(f"{phase} {wall:.1f}" for phase, (wall, _) in
+                                          result.timings.items()))
     if result.skipped_orders:
         console.print(f"{result.skipped_orders} orders left out: no exchange rate for their "
                       "currency.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -37,6 +38,8 @@ def test_refresh_then_look(cli_db: Database) -> None:
     done = runner.invoke(app, ["intelligence", "refresh", "--threshold", "0.6"])
     assert done.exit_code == 0, done.output
     assert "Scored 120 customers" in done.output
+    assert re.search(r"Seconds: read [\d.]+, fit [\d.]+, score [\d.]+, write [\d.]+",
+                     done.output), done.output
     shown = runner.invoke(app, ["intelligence", "models"])
     assert shown.exit_code == 0 and "clv-2" in shown.output and "churn-2" in shown.output
     risky = runner.invoke(app, ["intelligence", "at-risk", "--limit", "3"])
