@@ -6,7 +6,8 @@ pages, row, as_dict), so CSV, XLSX and JSON are written, and neutralised against
 injection, exactly as contacts are. Pages are read by keyset (created_at, id) with the names
 they show (contact emails, companies, pipelines, stages) fetched once per page, never per row.
 Column names are those the importer recognises, so an export of deals, products, orders or
-interactions can be imported again.
+interactions can be imported again; custom fields are ``cf.<key>`` columns (sensitive ones
+only for readers who may see them), which the importer maps back to the fields.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from amity.auth.models import User
 from amity.commerce.models import Order, OrderLine, Product
 from amity.companies.models import Company
 from amity.contacts.models import ContactEmail
+from amity.core.audit import sensitive_keys
+from amity.core.customfields import definitions_for
 from amity.core.errors import Forbidden
 from amity.dataio.export import SUFFIX, Exporter, _text, stream, write_xlsx
 from amity.deals.models import Deal, Pipeline, Stage
@@ -54,6 +57,8 @@ COLUMNS = {
                      "duration", "outcome", "location", "contact_email", "external_id",
                      "owner_id", "created_at"],
 }
+CUSTOM_ENTITY = {"deals": "deal", "products": "product", "orders": "order", "tickets": "ticket",
+                 "interactions": "interaction"}
 MODEL: dict[str, Any] = {"deals": Deal, "products": Product, "orders": Order,
                          "tickets": Ticket, "interactions": Interaction}
 PERMISSION = {"deals": Permission.DEALS_EXPORT, "orders": Permission.ORDERS_EXPORT,
@@ -80,7 +85,11 @@ class RecordExporter:
             raise Forbidden(f"You may not export {entity}")
         self.db, self.user, self.entity = db, user, entity
         self.sensitive = can_see_sensitive(user)
-        self.columns = [c for c in COLUMNS[entity] if self.sensitive or c != "body"]
+        hidden = set() if self.sensitive else sensitive_keys(db, CUSTOM_ENTITY[entity])
+        self.custom = [k for k in sorted(definitions_for(db, CUSTOM_ENTITY[entity]))
+                       if k not in hidden]
+        self.columns = [*(c for c in COLUMNS[entity] if self.sensitive or c != "body"),
+                        *(f"cf.{k}" for k in self.custom)]
         self._names: dict[Any, str] = {}
 
     def base(self) -> Select[Any]:
@@ -146,6 +155,13 @@ class RecordExporter:
 
     def row(self, item: Any) -> list[Any]:
         values = self._values(item)
+        record = item[0] if self.entity == "orders" else item
+        stored = record.custom_fields or {}
+        for key in self.custom:
+            value = stored.get(key)
+            # a multi-select as the importer reads it back ("a; b"), not as JSON
+            values[f"cf.{key}"] = "; ".join(map(str, value)) if isinstance(value, list) \
+                else value
         return [_text(values.get(c)) for c in self.columns]
 
     def _values(self, item: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from amity.core.customfields import definitions_for
 from amity.core.errors import ValidationFailed
-from amity.dataio import records
+from amity.dataio import record_custom, records
 
 ADDRESS = ("street", "city", "region", "postal_code", "country")
 CONTACT_FIELDS = ("first_name", "last_name", "middle_name", "full_name", "nickname",
@@ -121,7 +121,9 @@ def suggest(entity: str, headers: list[str], custom_keys: list[str]) -> dict[str
     """A target for each header: a known synonym, a custom field's key or label, or ignore.
     A single-valued target goes to the first column that names it."""
     if entity in records.FIELDS:
-        return records.suggest(entity, headers)
+        suggested = records.suggest(entity, headers)
+        record_custom.suggest(headers, suggested, custom_keys)
+        return suggested
     synonyms = _CONTACT_SYNONYMS if entity == "contacts" else _COMPANY_SYNONYMS
     custom = {_key(k): f"custom:{k}" for k in custom_keys}
     taken: set[str] = set()
@@ -138,7 +140,7 @@ def suggest(entity: str, headers: list[str], custom_keys: list[str]) -> dict[str
 
 def custom_keys(db: Session, entity: str) -> list[str]:
     if entity in records.FIELDS:
-        return []  # custom fields are imported for contacts and companies only
+        return record_custom.custom_keys(db, entity)
     return sorted(definitions_for(db, "contact" if entity == "contacts" else "company"))
 
 

@@ -2,6 +2,8 @@
 the mapping suggested from common exports' headers (HubSpot, Salesforce, Pipedrive, Shopify,
 WooCommerce), and one row -> clean values with a message per bad field.
 
+Custom-field columns (``custom:<key>``) are read by ``record_custom``.
+
 References to other records are by what a file carries: a pipeline and a stage by name, a
 contact by email (interactions: or phone), a company by name, a product by SKU. They are looked
 up a batch at a time by ``records_runner``; here a row only says which keys it names.
@@ -15,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from amity.dataio import normalise as norm
+from amity.dataio import record_custom
 
 if TYPE_CHECKING:  # rows imports mapping, which imports this module
     from amity.dataio.rows import Options, RowData
@@ -35,6 +38,7 @@ FIELDS = {"deals": DEAL_FIELDS, "products": PRODUCT_FIELDS, "orders": ORDER_FIEL
 REQUIRED = {"deals": ("name",), "products": ("sku", "name", "price"),
             "orders": ("order_ref", "line_quantity"),
             "interactions": ("channel",)}
+CUSTOM_TEXTS = "custom_texts"  # a row's custom-field cells by key, as written in the file
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 
@@ -277,6 +281,9 @@ def build(entity: str, headers: list[str], mapping: dict[str, str], raw: list[st
             row.fail(fld, f"{fld.replace('_', ' ')} is required")
     {"deals": _deal, "products": _product, "orders": _order,
      "interactions": _interaction}[entity](row, got, opts, default_currency)
+    texts = record_custom.cells(got)
+    if texts:  # read by type and checked against the definitions by the planner
+        row.values[CUSTOM_TEXTS] = texts
     return row
 
 

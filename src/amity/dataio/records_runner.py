@@ -8,6 +8,8 @@ and events are those of a hand-made record) and notes every created or updated r
 Orders: a file has one row per order line; consecutive rows with the same order reference are
 one order (``order_batches`` never splits them). The order's fields come from its first row.
 An order whose reference is stored already is skipped: re-importing a file adds nothing.
+Deals are matched to stored ones by ``deal_match``; custom-field columns are read by
+``record_custom``.
 """
 
 from __future__ import annotations
@@ -32,19 +34,21 @@ from amity.commerce.models import Order, Product
 from amity.commerce.schemas import OrderCreate, OrderLineIn, ProductCreate, ProductUpdate
 from amity.companies.models import Company
 from amity.contacts.models import Contact, ContactEmail, ContactPhone
-from amity.core.errors import DomainError
+from amity.core.errors import DomainError, ValidationFailed
 from amity.core.text import fold
+from amity.dataio import deal_match, record_custom
 from amity.dataio.models import DataImport, ImportChange, ImportRowError
-from amity.dataio.records import build
+from amity.dataio.records import CUSTOM_TEXTS, build
 from amity.dataio.rows import Options, RowData
 from amity.dataio.runner import Plan
 from amity.deals import service as deals
 from amity.deals.models import Deal, Pipeline, Stage
-from amity.deals.schemas import DealCreate
+from amity.deals.schemas import DealCreate, DealUpdate
 
 SOURCE = "import"  # external_source of imported interactions: their ids de-duplicate
 PRODUCT_SCALARS = ("name", "category", "description", "price", "currency", "active",
                    "replacement_cycle_days")
+MISSING = "custom_missing"  # (field, message) of a required custom field a row leaves empty
 KIND = {"deals": "deal", "products": "product", "orders": "order",
         "interactions": "interaction"}
 
@@ -159,7 +163,16 @@ class RecordPlanner:
         keys = {"products": "sku", "interactions": "external_id"}
         key = keys.get(self.entity)
         found: dict[str, Any] = {}
-        if self.entity == "products":
+        self._editable: set[uuid.UUID] = set()
+        if self.entity == "deals" and self.opts.match != "create":
+            key = "deal_key"
+            default = next((p.id for p in self._pipelines.values() if p.is_default), None)
+            for d in live:
+                d.values[key] = deal_match.ident(d.values, default)
+            found = deal_match.find(self.db, self.actor,
+                                    {d.values[key] for d in live if d.values.get(key)})
+            self._editable = deal_match.editable(self.db, self.actor, found)
+        elif self.entity == "products":
             found = self._products({d.values["sku"] for d in live if d.values.get("sku")})
         elif self.entity == "interactions":
             ids = {d.values["external_id"] for d in live if d.values.get("external_id")}
@@ -181,9 +194,30 @@ class RecordPlanner:
             earlier = self.in_file.get(ident) if ident else None
             if ident:
                 self.in_file.setdefault(ident, n)
-            plans.append(self._decide(n, raw, data, found.get(ident) if ident else None,
-                                      earlier))
+            plans.append(self._required(self._decide(
+                n, raw, data, found.get(ident) if ident else None, earlier)))
         return plans
+
+    def _custom(self, data: RowData) -> None:
+        """The row's custom-field cells read and checked (a bad one is a row error)."""
+        try:
+            data.values["custom_fields"], missing = record_custom.values(
+                self.db, self.entity, data.values.get(CUSTOM_TEXTS) or {},
+                day_first=self.opts.day_first)
+        except ValidationFailed as exc:
+            data.fail(record_custom.row_field(exc.field), exc.message)
+            return
+        if missing:
+            data.values[MISSING] = missing
+
+    @staticmethod
+    def _required(plan: Plan) -> Plan:
+        """A row that creates a record must fill its required custom fields."""
+        missing = plan.data.values.get(MISSING)
+        if plan.action == "create" and missing:
+            plan.data.fail(*missing)
+            plan.action = "error"
+        return plan
 
     def _resolve(self, d: RowData, emails: dict[str, uuid.UUID], phones: dict[str, uuid.UUID],
                  companies: dict[str, uuid.UUID]) -> None:
@@ -212,6 +246,9 @@ class RecordPlanner:
 
     def _check(self, data: RowData) -> None:
         """The domain schema's own validation, so the dry run reports what the run would."""
+        self._custom(data)
+        if data.errors:
+            return
         try:
             data.model = self._model(data)
         except ValidationError as exc:
@@ -223,10 +260,11 @@ class RecordPlanner:
             return DealCreate.model_validate({k: v[k] for k in (
                 "name", "amount", "currency", "expected_close_date", "closed_at",
                 "probability", "source", "campaign", "next_step", "description",
-                "contact_id", "company_id", "pipeline_id", "stage_id") if v.get(k) is not None})
+                "contact_id", "company_id", "pipeline_id", "stage_id", "custom_fields")
+                if v.get(k) is not None})
         if self.entity == "products":
-            return ProductCreate.model_validate({k: v[k] for k in ("sku", *PRODUCT_SCALARS)
-                                                 if k in v})
+            return ProductCreate.model_validate({k: v[k] for k in ("sku", *PRODUCT_SCALARS,
+                                                                   "custom_fields") if k in v})
         if self.entity == "interactions":
             inbound = v.get("direction") == "inbound"
             people = [ParticipantIn(contact_id=v["contact_id"],
@@ -236,7 +274,7 @@ class RecordPlanner:
                 **{k: v[k] for k in ("channel", "direction", "occurred_at", "subject", "body",
                                      "duration_s", "outcome", "location")
                    if v.get(k) is not None},
-                "participants": people,
+                "participants": people, "custom_fields": v.get("custom_fields") or None,
                 **({"external_source": SOURCE, "external_id": v["external_id"]}
                    if v.get("external_id") else {})})
         return OrderLineIn.model_validate(_line_input(v))
@@ -249,6 +287,8 @@ class RecordPlanner:
                 return Plan(n, raw, "skip", data, record=match, note="already imported"
                             if match is not None else f"same id as row {earlier}")
             return Plan(n, raw, "create", data)
+        if self.entity == "deals":
+            return self._decide_deal(n, raw, data, match, earlier)
         if self.entity != "products":
             return Plan(n, raw, "create", data)
         if match is None and earlier is not None:
@@ -268,6 +308,24 @@ class RecordPlanner:
         changes, previous = product_changes(match, data.values, overwrite=mode == "overwrite")
         if not changes:
             return Plan(n, raw, "skip", data, record=match, note="nothing new")
+        return Plan(n, raw, "update", data, record=match, changes=changes, previous=previous)
+
+    def _decide_deal(self, n: int, raw: list[str], data: RowData, match: Deal | None,
+                     earlier: int | None) -> Plan:
+        mode = self.opts.match
+        if earlier is not None:
+            return Plan(n, raw, "skip", data, note=f"same deal as row {earlier}")
+        if match is None:
+            return Plan(n, raw, "create", data)
+        if mode == "skip":
+            return Plan(n, raw, "skip", data, record=match, note="already exists")
+        changes, previous = deal_match.changes(match, data.values,
+                                               overwrite=mode == "overwrite")
+        if not changes:
+            return Plan(n, raw, "skip", data, record=match, note="nothing new")
+        if match.id not in self._editable:
+            data.fail("name", "This deal exists and you may not change it")
+            return Plan(n, raw, "error", data)
         return Plan(n, raw, "update", data, record=match, changes=changes, previous=previous)
 
     def _plan_orders(self, rows: list[tuple[int, list[str], RowData]]) -> list[Plan]:
@@ -311,12 +369,15 @@ class RecordPlanner:
                 lines.append(OrderLineIn.model_validate(_line_input(d.values)))
             except ValidationError as exc:
                 _schema_errors(d, exc, "line.")
+        if not lead.blank:
+            self._custom(lead)
         if not any(d.errors for _, _, d in group):
             try:
                 lead.model = OrderCreate.model_validate({
                     **{k: lead.values[k] for k in ("number", "ordered_at", "channel", "status",
                                                    "currency", "notes", "contact_id",
-                                                   "company_id") if lead.values.get(k)},
+                                                   "company_id", "custom_fields")
+                       if lead.values.get(k)},
                     "external_ref": ref, "lines": lines})
                 if lead.model.contact_id is None and lead.model.company_id is None:
                     lead.fail("contact_email", "An order needs a customer: map a contact "
@@ -339,8 +400,13 @@ class RecordPlanner:
             return [Plan(n, raw, "skip", d, note=f"order {ref} is already stored"
                          if i == 0 else f"line of order {ref}")
                     for i, (n, raw, d) in enumerate(group)]
-        return [Plan(n, raw, "create", d, note=None if i == 0 else f"line of order {ref}")
+        made = [Plan(n, raw, "create", d, note=None if i == 0 else f"line of order {ref}")
                 for i, (n, raw, d) in enumerate(group)]
+        if self._required(made[0]).action == "error":
+            for q in made[1:]:
+                q.action = "error"
+                q.data.fail("order", f"Order {ref} was refused: see its first line")
+        return made
 
 
 def _line_input(v: dict[str, Any]) -> dict[str, Any]:
@@ -362,6 +428,8 @@ def product_changes(p: Product, values: dict[str, Any], *,
             continue
         if overwrite or current in (None, ""):
             changes[key], previous[key] = _json(values[key]), _json(current)
+    record_custom.changes(p.custom_fields, values.get("custom_fields"), overwrite=overwrite,
+                          new=changes, old=previous)
     return changes, previous
 
 
@@ -449,6 +517,13 @@ def _create(planner: RecordPlanner, p: Plan) -> None:
 
 
 def _update(planner: RecordPlanner, p: Plan) -> None:
+    if planner.entity == "deals":
+        deal_match.apply(planner.db, deal=p.record, values=p.changes, actor=planner.actor)
+        planner.db.add(ImportChange(import_id=planner.imp.id, row_number=p.row_number,
+                                    entity_type="deal", record_id=p.record.id,
+                                    action="updated", previous=p.previous))
+        planner.imp.updated_count += 1
+        return
     if p.record is None:  # the dry run's "same SKU as row n": the run finds it created
         found = planner.created.get(p.data.values["sku"])
         if found is None:
@@ -475,7 +550,8 @@ MODELS: dict[str, Any] = {"deal": Deal, "product": Product, "order": Order,
 
 
 def undo(db: Session, change: ImportChange, actor: User) -> bool:
-    """Reverse one change: soft-delete what was created, restore an updated product."""
+    """Reverse one change: soft-delete what was created, restore an updated product or
+    deal."""
     rec: Any = db.get(MODELS[change.entity_type], change.record_id)
     if rec is None:
         return False
@@ -491,6 +567,10 @@ def undo(db: Session, change: ImportChange, actor: User) -> bool:
         return True
     if rec.deleted_at is not None or not change.previous:
         return False
+    if change.entity_type == "deal":
+        deals.update_deal(db, deal=rec, data=DealUpdate.model_validate(change.previous),
+                          actor=actor)
+        return True
     catalogue.update_product(db, product=rec, data=ProductUpdate.model_validate(
         change.previous), actor=actor)
     return True

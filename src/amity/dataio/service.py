@@ -23,7 +23,7 @@ from amity.core import audit
 from amity.core.audit import sensitive_keys
 from amity.core.clock import now
 from amity.core.errors import Conflict, DomainError, ValidationFailed
-from amity.dataio import bulk
+from amity.dataio import bulk, record_custom
 from amity.dataio import mapping as maps
 from amity.dataio import records_runner as records
 from amity.dataio.export import safe_cell
@@ -128,9 +128,8 @@ def set_mapping(db: Session, *, imp: DataImport, mapping: dict[str, str],
                        "longer change")
     clean = maps.validate(db, imp.entity, list(imp.headers), mapping)
     opts = check_options(options)
-    if not can_see_sensitive(actor) and imp.entity in ("contacts", "companies"):
-        hidden = {f"custom:{k}" for k in sensitive_keys(
-            db, "contact" if imp.entity == "contacts" else "company")}
+    if not can_see_sensitive(actor):
+        hidden = {f"custom:{k}" for k in sensitive_keys(db, record_custom.KIND[imp.entity])}
         if imp.entity == "contacts":
             hidden.add("notes")
         for column, target in clean.items():
