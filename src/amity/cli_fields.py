@@ -1,7 +1,7 @@
 """``amity custom-fields list|archive|restore|delete``: custom field definitions from a
 terminal, through the same ``core.fielddefs`` rules as the API and the settings screen
 (values are never lost: a field with values is archived, not deleted). Changes are audited
-with no actor (the terminal)."""
+with no actor (the terminal). ``set`` (values of one record) is in ``cli_field_values``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from amity.cli_field_values import set_values
 from amity.cli_tickets import _database, _fail
 from amity.core import fielddefs
 from amity.core.customfields import ENTITIES, CustomFieldDefinition
@@ -81,3 +82,6 @@ def restore(entity: Entity, key: Key) -> None:
 def delete(entity: Entity, key: Key) -> None:
     """Only a field no record has a value for (archive one that has values)."""
     _change(entity, key, "delete")
+
+
+fields_app.command("set")(set_values)
