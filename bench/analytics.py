@@ -1,135 +1,145 @@
-"""Analytics benchmark on PostgreSQL: generate a CRM's history server-side, then time the KPI
-dashboard, the analyses and the RFM roll-up refresh.
+"""Analytics benchmark on PostgreSQL over a database made by ``amity bench seed``: the KPI
+dashboard (several filter combinations), saved reports, and what the roll-ups cost.
 
+    # a database seeded earlier (1M contacts: amity bench seed --contacts 1000000
+    # --orders-per-contact 1.7), measured without changing its data:
+    python bench/analytics.py --reuse \
+        --database-url postgresql://postgres@127.0.0.1:5432/amity_bench_1m
+    # or drop, recreate and seed the database first:
     python bench/analytics.py --contacts 100000 \
         --database-url postgresql://postgres@127.0.0.1:5432/amity_bench_analytics
 
-**The database in --database-url is dropped and recreated.** Per contact the data has on
-average 2 orders with 5 order lines in all, 10 interactions, 0.2 deals and 0.05 tickets (the
-issue's 1M contacts / 5M lines / 10M interactions is ``--contacts 1000000``). Rows are made by
-INSERT ... SELECT over generate_series inside PostgreSQL (no row passes through Python), spread
-over the two years before now, owned by 20 users; the tables' secondary indexes are dropped
-during the load and created again after it (much faster than maintaining them row by row).
-Then VACUUM ANALYZE, a full build of the dashboard's roll-ups (timed), an incremental refresh
-after ``--edits`` orders and interactions were changed (timed), and each read runs
-``--repeat`` times after one warm-up; the median, p95 and min are printed (ms). The dashboard
-is measured from the roll-ups and, with ``live``, from the live tables.
+With ``--reuse`` the script writes only the analytics roll-up tables and its saved reports
+(named "Bench: ..."; found again on the next run): it
+
+1. rebuilds the dashboard's roll-ups from scratch (timed, per source; ``--skip-rebuild``
+   keeps roll-ups already built), then VACUUM ANALYZE on the roll-up tables (as autovacuum
+   would soon after; index-only scans need it);
+2. times an incremental refresh after a day of new data: inside one transaction that is rolled
+   back at the end (so nobody else ever sees the rows), it copies as many orders and
+   interactions as the data's average day holds (new ids, times in the last 24 hours), changes
+   the status of a tenth as many existing orders, refreshes the roll-ups, then rolls back;
+3. times the dashboard from the roll-ups (``--repeat`` runs after one warm-up: median, p95,
+   min in ms) for: last month and last quarter, everyone, one owner, a team of two owners
+   (retention live), a 30-day window, and last month from the live tables;
+4. saves six typical reports (or finds them again) and, as an administrator (every row) and
+   as the first sales rep (their own scope), runs each live ``--report-repeat`` times (one SQL
+   aggregate over the live tables), stores its result (the Refresh button; timed) and reads
+   the stored result ``--repeat`` times (reports.stored: what the page, API and exports serve
+   once a result is kept).
+
+Every line of output carries the load average, as the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from amity.analytics import cohorts, kpis, periods, rfm, rollups, sales
-from amity.auth import service as auth
-from amity.core.clock import now
+from amity.analytics import kpis, periods, rollups
+from amity.auth.models import User
 from amity.core.db import Database, make_engine
-from amity.db import upgrade
+from amity.reports import service as reports
+from amity.reports.models import SavedReport
+from amity.reports.schemas import ReportCreate
+
+TABLES = ("contacts", "orders", "order_lines", "interactions", "deals", "tickets")
+
+REPORTS: list[dict[str, Any]] = [
+    {"name": "Bench: deals won by month and owner", "definition": {
+        "entity": "deals", "dimensions": [{"field": "closed_at", "bucket": "month"},
+                                          {"field": "owner"}],
+        "measures": [{"op": "count"}, {"op": "sum", "field": "amount"}],
+        "filters": [{"field": "status", "op": "eq", "value": "won"},
+                    {"field": "currency", "op": "eq", "value": "USD"}], "limit": 1000}},
+    {"name": "Bench: order revenue by month and category", "definition": {
+        "entity": "order_lines", "dimensions": [{"field": "ordered_at", "bucket": "month"},
+                                                {"field": "category"}],
+        "measures": [{"op": "sum", "field": "total"}, {"op": "count"}],
+        "filters": [{"field": "currency", "op": "eq", "value": "USD"},
+                    {"field": "status", "op": "ne", "value": "cancelled"}], "limit": 1000}},
+    {"name": "Bench: interactions by channel and month", "definition": {
+        "entity": "interactions", "dimensions": [{"field": "channel"},
+                                                 {"field": "occurred_at", "bucket": "month"}],
+        "measures": [{"op": "count"}], "limit": 1000}},
+    {"name": "Bench: tickets by priority and status", "definition": {
+        "entity": "tickets", "dimensions": [{"field": "priority"}, {"field": "status"}],
+        "measures": [{"op": "count"}, {"op": "avg", "field": "satisfaction_score"}]}},
+    {"name": "Bench: contacts by source and lifecycle stage", "definition": {
+        "entity": "contacts", "dimensions": [{"field": "source"},
+                                             {"field": "lifecycle_stage"}],
+        "measures": [{"op": "count"}]}},
+    {"name": "Bench: orders by channel and quarter", "definition": {
+        "entity": "orders", "dimensions": [{"field": "channel"},
+                                           {"field": "ordered_at", "bucket": "quarter"}],
+        "measures": [{"op": "count"}, {"op": "sum", "field": "total"},
+                     {"op": "avg", "field": "total"}],
+        "filters": [{"field": "currency", "op": "eq", "value": "USD"}], "limit": 1000}},
+]
+
+DAY_OF_DATA = [  # copies of random rows, as new rows of the last 24 hours
+    ("orders", "ordered_at", """
+CREATE TEMP TABLE bench_new ON COMMIT DROP AS
+SELECT * FROM orders WHERE deleted_at IS NULL ORDER BY random() LIMIT :k;
+UPDATE bench_new SET id = gen_random_uuid(), ordered_at = now() - random() * interval '1 day',
+  created_at = now(), updated_at = now(), version = 1, deal_id = NULL, external_ref = NULL;
+INSERT INTO orders SELECT * FROM bench_new;
+UPDATE orders SET status = CASE WHEN status = 'cancelled' THEN 'paid' ELSE 'cancelled' END,
+  updated_at = now()
+WHERE id IN (SELECT id FROM orders ORDER BY random() LIMIT :k / 10);
+DROP TABLE bench_new"""),
+    ("interactions", "occurred_at", """
+CREATE TEMP TABLE bench_new ON COMMIT DROP AS
+SELECT * FROM interactions WHERE deleted_at IS NULL ORDER BY random() LIMIT :k;
+UPDATE bench_new SET id = gen_random_uuid(),
+  occurred_at = now() - random() * interval '1 day', created_at = now(), updated_at = now(),
+  version = 1, external_id = NULL;
+INSERT INTO interactions SELECT * FROM bench_new;
+DROP TABLE bench_new"""),
+]
 
 
-def recreate(url: str) -> str:
-    u = make_url(url).set(drivername="postgresql+psycopg")
+def load() -> str:
+    return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def say(line: str) -> None:
+    print(f"{line}  [{load()}]", flush=True)
+
+
+def psycopg_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(
+        hide_password=False)
+
+
+def seed(url: str, contacts: int, orders: float) -> None:
+    """Drop, recreate, migrate and seed the database with ``amity bench seed``."""
+    u = make_url(psycopg_url(url))
     admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{u.database}"'))
     admin.dispose()
-    return u.render_as_string(hide_password=False)
-
-
-GENERATE = [
-    ("contacts", """
-INSERT INTO contacts (id, created_at, updated_at, version, custom_fields, owner_id, first_name,
-  last_name, lifecycle_stage, do_not_contact, addresses, social_profiles, important_dates,
-  sort_name, search_text, source)
-SELECT gen_random_uuid(), now() - random() * interval '730 days', now(), 1, '{}',
-  (:owners)[1 + (g % 20)], 'First' || g, 'Last' || g, 'customer', false, '[]', '[]', '[]',
-  'last' || g, '', (ARRAY['web', 'referral', 'partner', 'event'])[1 + (g % 4)]
-FROM generate_series(1, :n) g"""),
-    ("numbered", """
-CREATE UNLOGGED TABLE bench_c AS
-SELECT row_number() OVER () AS rn, id, owner_id FROM contacts"""),
-    ("orders", """
-INSERT INTO orders (id, created_at, updated_at, version, custom_fields, owner_id, contact_id,
-  ordered_at, channel, status, currency, subtotal, discount_total, total)
-SELECT gen_random_uuid(), t, t, 1, '{}', c.owner_id, c.id, t,
-  (ARRAY['store', 'web', 'phone'])[1 + (s.g % 3)],
-  (ARRAY['fulfilled', 'fulfilled', 'paid', 'placed', 'cancelled'])[1 + (s.g % 5)], 'USD',
-  s.cents, 0, s.cents
-FROM (SELECT g, 1 + floor(random() * :n)::bigint AS rn,
-             now() - random() * interval '730 days' AS t,
-             (500 + floor(random() * 50000))::bigint AS cents
-      FROM generate_series(1, :n * 2) g) s
-JOIN bench_c c ON c.rn = s.rn"""),
-    ("order_lines", """
-INSERT INTO order_lines (id, order_id, sku, description, category, quantity, unit_price,
-  discount_percent, total, position)
-SELECT gen_random_uuid(), o.id, 'SKU' || (k * 7 + length(o.id::text)) % 500,
-  'Product', (ARRAY['Bread', 'Pastry', 'Coffee', 'Equipment', 'Training'])[1 + (k % 5)],
-  1000 * (1 + k % 3), 10000 * (5 + k), 0, 100 * (5 + k) * (1 + k % 3), k
-FROM orders o CROSS JOIN LATERAL generate_series(1, 2 + (o.id::text < '8')::int) k"""),
-    ("interactions", """
-INSERT INTO interactions (id, created_at, updated_at, version, custom_fields, owner_id,
-  channel, direction, occurred_at)
-SELECT gen_random_uuid(), t, t, 1, '{}', (:owners)[1 + (g % 20)],
-  (ARRAY['email', 'email', 'call', 'meeting', 'chat'])[1 + (g % 5)],
-  (ARRAY['outbound', 'inbound'])[1 + (g % 2)], t
-FROM (SELECT g, now() - random() * interval '730 days' AS t
-      FROM generate_series(1, :n * 10) g) s"""),
-    ("deals", """
-INSERT INTO deals (id, created_at, updated_at, version, custom_fields, owner_id, name,
-  sort_name, amount, currency, probability, probability_overridden, pipeline_id, stage_id,
-  rank, status, stage_entered_at, last_activity_at, closed_at, expected_close_date, source,
-  contact_id)
-SELECT gen_random_uuid(), s.t, s.t, 1, '{}', c.owner_id, 'Deal', 'deal',
-  (100000 + floor(random() * 5000000))::bigint, 'USD', 50, false, st.pipeline_id, st.id, 0,
-  st.kind, s.t, s.t,
-  CASE WHEN st.kind <> 'open' THEN s.t + random() * interval '90 days' END,
-  (s.t + random() * interval '120 days')::date, 'web', c.id
-FROM (SELECT g, 1 + floor(random() * :n)::bigint AS rn,
-             now() - random() * interval '730 days' AS t, g % 6 AS pick
-      FROM generate_series(1, :n / 5) g) s
-JOIN bench_c c ON c.rn = s.rn
-JOIN (SELECT id, pipeline_id, kind, row_number() OVER (ORDER BY position) - 1 AS pick
-      FROM stages WHERE pipeline_id = (SELECT id FROM pipelines ORDER BY position LIMIT 1)
-     ) st ON st.pick = s.pick % (SELECT count(*) FROM stages
-                                 WHERE pipeline_id = st.pipeline_id)"""),
-    ("tickets", """
-INSERT INTO tickets (id, created_at, updated_at, version, custom_fields, number, subject,
-  status, priority, channel, sla_paused_seconds, assignee_id, first_responded_at, resolved_at,
-  satisfaction_score, satisfaction_at)
-SELECT gen_random_uuid(), t, t, 1, '{}', g, 'Ticket', 'resolved', 'normal', 'email', 0,
-  (:owners)[1 + (g % 20)], t + random() * interval '8 hours',
-  t + random() * interval '72 hours', 1 + (g % 5), t + interval '4 days'
-FROM (SELECT g, now() - random() * interval '730 days' AS t
-      FROM generate_series(1, :n / 20) g) s"""),
-    ("drop numbered", "DROP TABLE bench_c"),
-]
-
-
-TABLES = ("contacts", "orders", "order_lines", "interactions", "deals", "tickets")
-SECONDARY = """
-SELECT i.indexname, i.indexdef FROM pg_indexes i
-WHERE i.schemaname = 'public' AND i.tablename = ANY(:tables)
-  AND i.indexname NOT IN (SELECT conname FROM pg_constraint)"""
-
-EDIT = [
-    ("orders", """
-UPDATE orders SET status = CASE WHEN status = 'cancelled' THEN 'paid' ELSE 'cancelled' END,
-  ordered_at = ordered_at + interval '1 day', updated_at = now()
-WHERE id IN (SELECT id FROM orders ORDER BY random() LIMIT :k)"""),
-    ("interactions", """
-UPDATE interactions SET occurred_at = occurred_at - interval '3 hours', updated_at = now()
-WHERE id IN (SELECT id FROM interactions ORDER BY random() LIMIT :k * 5)"""),
-]
+    t0 = time.perf_counter()
+    env = {**os.environ, "AMITY_DATABASE_URL": psycopg_url(url)}
+    done = subprocess.run([str(Path(sys.executable).parent / "amity"), "bench", "seed",
+                           "--contacts", str(contacts), "--orders-per-contact", str(orders)],
+                          env=env, cwd="/tmp", capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"seeding failed:\n{done.stdout}\n{done.stderr}")
+    say(f"seeded {contacts:,} contacts in {time.perf_counter() - t0:,.0f} s")
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
@@ -144,113 +154,159 @@ def timed(fn: Callable[[], Any], repeat: int) -> dict[str, float]:
             "min": ms[0]}
 
 
+def show(name: str, r: dict[str, float], n: int) -> None:
+    say(f"{name}: median {r['median']:,.1f} ms, p95 {r['p95']:,.1f}, min {r['min']:,.1f} "
+        f"(n={n})")
+
+
+def stats_line(label: str, ms: float, done: list[rollups.RefreshStats]) -> None:
+    say(f"roll-ups, {label}: {ms:,.0f} ms (" + ", ".join(
+        f"{d.source} {d.ms:,.0f} ms, {d.rows:,} rows read, {d.days:,} days, "
+        f"{d.customers:,} customers" for d in done) + ")")
+
+
+def day_of_data(db: Database) -> None:
+    """Refresh after a day of new data, in a transaction rolled back afterwards."""
+    with db.engine.connect() as conn:
+        per_day = {}
+        for table, column, _ in DAY_OF_DATA:
+            lo, hi, n = conn.execute(text(
+                f"SELECT min({column}), max({column}), count(*) FROM {table}")).one()
+            days = max(1, (hi - lo).days) if lo and hi else 1
+            per_day[table] = max(1, n // days)
+        conn.rollback()
+        trans = conn.begin()
+        try:
+            for table, _, sql in DAY_OF_DATA:
+                for statement in sql.split(";"):
+                    conn.execute(text(statement), {"k": per_day[table]})
+            s = Session(bind=conn)
+            t0 = time.perf_counter()
+            done = rollups.refresh(s)
+            s.flush()
+            stats_line(f"incremental refresh after a day of new data ({per_day['orders']:,} "
+                       f"new orders, {per_day['orders'] // 10:,} changed, "
+                       f"{per_day['interactions']:,} new interactions; rolled back)",
+                       (time.perf_counter() - t0) * 1000, done)
+        finally:
+            trans.rollback()
+
+
+def saved_reports(s: Session, owner: User) -> list[SavedReport]:
+    have = {r.name: r for r in s.scalars(select(SavedReport)
+                                         .where(SavedReport.name.like("Bench: %")))}
+    out = []
+    for spec in REPORTS:
+        report = have.get(spec["name"])
+        if report is None:
+            report = reports.create_report(s, data=ReportCreate.model_validate(spec),
+                                           actor=owner)
+        out.append(report)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--contacts", type=int, default=100_000)
-    p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--database-url",
                    default="postgresql://postgres@127.0.0.1:5432/amity_bench_analytics")
-    p.add_argument("--reuse", action="store_true", help="keep the existing data")
-    p.add_argument("--edits", type=int, default=1000,
-                   help="orders (and 5x as many interactions) changed before the refresh")
+    p.add_argument("--reuse", action="store_true",
+                   help="measure the seeded database as it is (else: DROPPED and reseeded)")
+    p.add_argument("--contacts", type=int, default=100_000, help="when seeding")
+    p.add_argument("--orders-per-contact", type=float, default=1.7, help="when seeding")
+    p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--report-repeat", type=int, default=3,
+                   help="runs of each report computed live (seconds each at 1M)")
+    p.add_argument("--skip-rebuild", action="store_true",
+                   help="keep roll-ups already built (else rebuilt, and timed)")
     a = p.parse_args()
-    url = a.database_url if a.reuse else recreate(a.database_url)
     if not a.reuse:
-        upgrade(url)
-    db = Database(make_engine(make_url(url).set(drivername="postgresql+psycopg")
-                              .render_as_string(hide_password=False)))
-    if not a.reuse:
-        with db.transaction() as s:
-            owners = [auth.create_user(s, email=f"rep{i}@example.com", name=f"Rep {i}",
-                                       password=None).id for i in range(20)]
-        with db.engine.begin() as conn:
-            indexes = conn.execute(text(SECONDARY), {"tables": list(TABLES)}).all()
-            for name, _ in indexes:
-                conn.execute(text(f'DROP INDEX "{name}"'))
-        for name, sql in GENERATE:
-            t0 = time.perf_counter()
-            with db.engine.begin() as conn:
-                n = conn.execute(text(sql), {"n": a.contacts, "owners": owners}).rowcount
-            print(f"generate {name}: {n:,} rows in {time.perf_counter() - t0:.1f} s",
-                  flush=True)
-        t0 = time.perf_counter()
-        with db.engine.begin() as conn:
-            for _, ddl in indexes:
-                conn.execute(text(ddl))
-        print(f"create {len(indexes)} indexes: {time.perf_counter() - t0:.1f} s", flush=True)
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            t0 = time.perf_counter()
-            conn.execute(text("VACUUM ANALYZE"))
-            print(f"vacuum analyze: {time.perf_counter() - t0:.1f} s", flush=True)
+        seed(a.database_url, a.contacts, a.orders_per_contact)
+    db = Database(make_engine(psycopg_url(a.database_url)))
     with db.engine.connect() as conn:
-        for table in TABLES:
-            count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            print(f"{table}: {count:,}")
-        owner = conn.execute(text("SELECT id FROM users ORDER BY email LIMIT 1")).scalar_one()
-    today = now().date()
-    last_month_end = today.replace(day=1) - timedelta(days=1)
-    month = periods.Period.of(last_month_end.replace(day=1), last_month_end, "Europe/Berlin")
-    quarter = periods.Period.of(last_month_end.replace(day=1) - timedelta(days=62),
-                                last_month_end, "Europe/Berlin")
-    everyone = kpis.Filters(currency="USD")
-    one_rep = kpis.Filters(currency="USD", owners=(owner,))
+        say(", ".join(f"{t}: {conn.execute(text(f'SELECT count(*) FROM {t}')).scalar_one():,}"
+                      for t in TABLES))
+        end = conn.execute(text("SELECT max(ordered_at) FROM orders")).scalar_one()
+        owners = list(conn.execute(text(
+            "SELECT id FROM users WHERE is_active ORDER BY email LIMIT 2")).scalars())
+    if not a.skip_rebuild:
+        t0 = time.perf_counter()
+        with db.transaction() as s:
+            built = rollups.rebuild(s)
+        stats_line("full rebuild", (time.perf_counter() - t0) * 1000, built)
+        t0 = time.perf_counter()  # what autovacuum does soon after: index-only scans
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE " + ", ".join(rollups.TABLE_NAMES)))
+        say(f"roll-ups, VACUUM ANALYZE after the rebuild: {time.perf_counter() - t0:,.1f} s")
+    day_of_data(db)
+    t0 = time.perf_counter()
+    with db.transaction() as s:
+        again = rollups.refresh(s)
+    stats_line("incremental refresh with nothing new", (time.perf_counter() - t0) * 1000,
+               again)
 
-    def run(fn: Callable[[Any], Any]) -> Callable[[], Any]:
+    today = end.date()
+    last = today.replace(day=1) - timedelta(days=1)
+    month = periods.Period.of(last.replace(day=1), last, "Europe/Berlin")
+    quarter = periods.Period.of(periods.add_months(last.replace(day=1), -2), last,
+                                "Europe/Berlin")
+    F = kpis.Filters
+
+    def board(p: periods.Period, f: kpis.Filters, live: bool = False) -> Callable[[], Any]:
         def go() -> Any:
             with db.transaction(write=False) as s:
-                return fn(s)
+                return kpis.dashboard(s, p, f, live=live)
         return go
 
-    t0 = time.perf_counter()
-    with db.transaction() as s:
-        built = rollups.rebuild(s)
-    print(f"roll-ups, full rebuild: {(time.perf_counter() - t0) * 1000:,.0f} ms ("
-          + ", ".join(f"{b.source} {b.ms:,.0f} ms, {b.rows:,} rows, {b.days:,} days"
-                      for b in built) + ")", flush=True)
-    with db.engine.begin() as conn:
-        for name, sql in EDIT:
-            n = conn.execute(text(sql), {"k": a.edits}).rowcount
-            print(f"edited {n:,} {name}", flush=True)
-    for label in ("after the edits", "with nothing changed"):
-        t0 = time.perf_counter()
-        with db.transaction() as s:
-            done = rollups.refresh(s)
-        print(f"roll-ups, incremental refresh {label}: "
-              f"{(time.perf_counter() - t0) * 1000:,.0f} ms ("
-              + ", ".join(f"{d.source} {d.ms:,.0f} ms, {d.rows:,} rows, {d.days:,} days, "
-                          f"{d.customers:,} customers" for d in done) + ")", flush=True)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-
-    cases: list[tuple[str, Callable[[], Any], int]] = [
-        ("dashboard, last month, everyone", run(lambda s: kpis.dashboard(s, month, everyone)),
+    cases = [
+        ("dashboard, last month, everyone", board(month, F("USD")), a.repeat),
+        ("dashboard, last month, one owner", board(month, F("USD", owners=owners[:1])),
          a.repeat),
-        ("dashboard, last month, one owner", run(lambda s: kpis.dashboard(s, month, one_rep)),
+        ("dashboard, last month, team of two owners (retention live)",
+         board(month, F("USD", owners=tuple(owners))), a.repeat),
+        ("dashboard, last month, everyone, 30-day window",
+         board(month, F("USD", window_days=30)), a.repeat),
+        ("dashboard, last quarter, everyone", board(quarter, F("USD")), a.repeat),
+        ("dashboard, last quarter, one owner", board(quarter, F("USD", owners=owners[:1])),
          a.repeat),
-        ("dashboard, last quarter, everyone",
-         run(lambda s: kpis.dashboard(s, quarter, everyone)), a.repeat),
-        ("dashboard, last month, everyone, live",
-         run(lambda s: kpis.dashboard(s, month, everyone, live=True)), 5),
-        ("dashboard, last month, one owner, live",
-         run(lambda s: kpis.dashboard(s, month, one_rep, live=True)), 5),
-        ("sales by category, all time",
-         run(lambda s: sales.sales_by(s, by="category", currency="USD")), 5),
-        ("cohort table, 12 months", run(lambda s: cohorts.cohort_table(
-            s, first=periods.add_months(today.replace(day=1), -11), last=today,
-            tz_name="Europe/Berlin", currency="USD")), 5),
-        ("repeat purchases by category, last quarter", run(lambda s: cohorts.repeat_by_category(
-            s, lo=quarter.lo, hi=quarter.hi, currency="USD")), 5),
-        ("RFM summary (roll-up read)", run(lambda s: rfm.summary(s)), a.repeat),
+        ("dashboard, last month, everyone, live tables", board(month, F("USD"), live=True), 3),
     ]
-    t0 = time.perf_counter()
+    for name, fn, n in cases:
+        show(name, timed(fn, n), n)
+
     with db.transaction() as s:
-        scored = rfm.refresh(s, at=now(), currency="USD")
-    print(f"RFM refresh (roll-up, {scored:,} customers): "
-          f"{(time.perf_counter() - t0) * 1000:,.0f} ms", flush=True)
-    for name, fn, repeat in cases:
-        r = timed(fn, repeat)
-        print(f"{name}: median {r['median']:,.1f} ms, p95 {r['p95']:,.1f}, min {r['min']:,.1f}"
-              f" (n={repeat})", flush=True)
+        rep = s.get(User, owners[0])
+        assert rep is not None
+        names = [(r.id, r.name) for r in saved_reports(s, rep)]
+    admin = User(id=owners[0], email="bench-admin@example.com", name="Bench admin",
+                 is_admin=True, is_active=True, time_zone="Europe/Berlin")
+
+    def run(report_id: Any, as_admin: bool, how: str) -> Callable[[], Any]:
+        def go() -> Any:
+            with db.transaction(write=how == "refresh") as s:
+                user = admin if as_admin else s.get(User, owners[0])
+                assert user is not None
+                report = s.get(SavedReport, report_id)
+                assert report is not None
+                if how == "refresh":
+                    return reports.refresh_report(s, report=report, actor=user,
+                                                  tz_name="Europe/Berlin")
+                return reports.run_report(s, user, report, "Europe/Berlin",
+                                          fresh=how == "live")
+        return go
+
+    for report_id, name in names:
+        for who, as_admin in (("administrator", True), ("sales rep", False)):
+            live = timed(run(report_id, as_admin, "live"), a.report_repeat)
+            rows = len(run(report_id, as_admin, "live")().rows)
+            show(f"report {name[7:]}, as {who} ({rows} groups), run live", live,
+                 a.report_repeat)
+            t0 = time.perf_counter()
+            run(report_id, as_admin, "refresh")()
+            say(f"report {name[7:]}, as {who}: stored (refresh) in "
+                f"{(time.perf_counter() - t0) * 1000:,.0f} ms")
+            kept = timed(run(report_id, as_admin, "stored"), a.repeat)
+            assert run(report_id, as_admin, "stored")().as_of is not None
+            show(f"report {name[7:]}, as {who}, read from its stored result", kept, a.repeat)
     db.dispose()
 
 

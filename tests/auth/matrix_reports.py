@@ -25,6 +25,7 @@ REPORTS: dict[tuple[str, str], Op] = {
                                                  body=_json({"name": "Renamed"})),
     ("DELETE", "/api/v1/reports/{report_id}"): Op("reports.view", 204),
     ("GET", "/api/v1/reports/{report_id}/run"): Op("reports.view", 200),
+    ("POST", "/api/v1/reports/{report_id}/refresh"): Op("reports.view", 200),
     ("GET", "/api/v1/reports/{report_id}/chart.svg"): Op("reports.view", 200),
     ("GET", "/api/v1/reports/{report_id}/export"): Op("reports.view", 200),
 }

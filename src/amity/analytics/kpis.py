@@ -111,9 +111,13 @@ def customer_revenue(db: Session, lo: datetime | None, hi: datetime, f: Filters)
 
 
 def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
-    buyers = db.scalar(select(func.count(func.distinct(Order.contact_id)))
-                       .where(*counted_orders(f), between(Order.ordered_at, p)))
-    customers = int(buyers or 0)
+    key = retention.owner_key(f.owners) if rolled else None
+    if key is not None:
+        customers = retention.buyers(db, currency=f.currency, key=key, lo=p.lo, hi=p.hi)
+    else:
+        customers = int(db.scalar(select(func.count(func.distinct(Order.contact_id)))
+                                  .where(*counted_orders(f), between(Order.ordered_at, p)))
+                        or 0)
     if rolled:  # one statement: the roll-ups' whole days and the live partial days
         days, edges = rollups.split(p.lo, p.hi)
         edge = or_(false(), *(and_(Order.ordered_at >= a, Order.ordered_at < b)

@@ -13,7 +13,8 @@ order before ``hi``, older than ``hi - N``, with no next order before ``hi``: if
 ``[lo, hi - N)`` (only when the period is longer than N days) they were active at ``lo`` when
 they also have an order in ``[lo - N, lo)``, a key lookup for those few rows. So the four
 numbers the dashboard needs (active at the previous period's start and at this one's, and how
-many of each were kept) are sums over one index range, with no GROUP BY customer.
+many of each were kept) are sums over one index range, with no GROUP BY customer; so is the
+number of distinct customers who bought in a period (``buyers``).
 
 The chain is exact at any instant (no day grain, so any time zone); it exists per single owner
 and over all owners. A team of several owners is a different chain (a customer's next order
@@ -63,6 +64,15 @@ def owner_key(owners: Sequence[uuid.UUID] | None) -> uuid.UUID | None:
     return owners[0] if len(owners) == 1 else None
 
 
+def buyers(db: Session, *, currency: str, key: uuid.UUID, lo: datetime, hi: datetime) -> int:
+    """Distinct customers with a counted order in ``[lo, hi)``: the rows that are their
+    customer's last order before ``hi`` (no COUNT DISTINCT)."""
+    c = customer_orders.c
+    return int(db.scalar(select(func.count()).select_from(customer_orders).where(
+        c.currency == currency, c.owner_key == key, c.at >= lo, c.at < hi,
+        or_(c.next_at.is_(None), c.next_at >= hi))) or 0)
+
+
 def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
            before_lo: datetime, lo: datetime, hi: datetime) -> tuple[int, int, int, int]:
     """(active at ``before_lo``, of them still active at ``lo``, active at ``lo``, of them
@@ -106,4 +116,4 @@ def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
     return a, a - lost_a - gap_a, b, b - lost_b - gap_b
 
 
-__all__ = ["counts", "fill", "owner_key"]
+__all__ = ["buyers", "counts", "fill", "owner_key"]

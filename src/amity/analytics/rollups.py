@@ -199,6 +199,7 @@ def _set_state(db: Session, source: str, *, watermark: datetime, full: bool) -> 
 
 TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days, customer_orders),
           "interactions": (rollup_keys, interaction_days)}
+TABLE_NAMES = sorted({t.name for ts in TABLES.values() for t in ts} | {rollup_state.name})
 
 
 def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:

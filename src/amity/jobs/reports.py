@@ -1,4 +1,6 @@
-"""``reports.digest``: each saved report with a digest goes to its owner by email (HTML with a
+"""``reports.refresh_results``: every stored report result computed again (every 10 minutes).
+
+``reports.digest``: each saved report with a digest goes to its owner by email (HTML with a
 plain-text alternative), daily, and weekly ones on Mondays; run once a day by the scheduler.
 
 Each report is computed as its owner sees the data. ``JobContext.once`` keys the mail by report
@@ -19,9 +21,16 @@ from amity.core.errors import DomainError
 from amity.core.mail import MailNotConfigured, build_message, send_message
 from amity.jobs.context import JobContext
 from amity.jobs.registry import PermanentError, job
-from amity.reports import digest, service
+from amity.reports import digest, service, stored
 
 DIGEST = "reports.digest"
+REFRESH_RESULTS = "reports.refresh_results"
+
+
+@job(REFRESH_RESULTS, max_attempts=3)
+def refresh_results(payload: dict[str, Any], db: Session, ctx: JobContext) -> None:
+    """Each stored result run again as its user (idempotent: a retry recomputes)."""
+    stored.refresh_all(db)
 
 
 @job(DIGEST, max_attempts=8)

@@ -87,6 +87,8 @@ SCHEDULES: tuple[Schedule, ...] = (
              daily_at=time(3, 5)),
     # saved reports' email digests: daily ones every day, weekly ones on Mondays
     Schedule("reports.digest", "reports.digest", daily_at=time(6, 0)),
+    # saved reports' stored results (reports.stored), computed again as their readers see them
+    Schedule("reports.results", "reports.refresh_results", every=timedelta(minutes=10)),
     # open deals' chance of being won; the co-purchase table behind product recommendations
     Schedule("intelligence.deal_scores", "intelligence.deal_scores", daily_at=time(3, 15)),
     Schedule("intelligence.product_associations", "intelligence.product_associations",

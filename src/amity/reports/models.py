@@ -4,12 +4,13 @@ drawn, who else sees it and whether its owner gets it by email."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from amity.core.db import Base, JSONType
+from amity.core.db import Base, JSONType, UTCDateTime
 from amity.core.mixins import Timestamps, UUIDPk, Versioned
 
 VISIBILITIES = ("private", "team", "everyone")
@@ -30,3 +31,21 @@ class SavedReport(UUIDPk, Timestamps, Versioned, Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     chart: Mapped[str] = mapped_column(String(10), default="bar")
     digest: Mapped[str] = mapped_column(String(10), default="none")
+
+
+class StoredResult(Base):
+    """A saved report's result as one reader scope sees it, kept by ``reports.stored``: the
+    scope key hashes the compiled statement (access conditions included) and the time zone,
+    so readers who would run the same SQL share it; ``user_id`` is who it is computed as."""
+
+    __tablename__ = "report_results"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                               index=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)

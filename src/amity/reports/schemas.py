@@ -112,3 +112,5 @@ class ReportResult(Output):
     columns: list[Column]
     rows: list[list[Cell]]
     truncated: bool  # more groups than ``limit``: only the first ``limit`` are here
+    # None: computed now; else the stored result's time (reports.stored), exact as of then
+    as_of: datetime | None = None

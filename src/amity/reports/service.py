@@ -23,7 +23,8 @@ from amity.auth.sharing import check_share, may_see, my_team_ids
 from amity.core import audit
 from amity.core.errors import Forbidden, NotFound, PreconditionFailed
 from amity.dataio.export import safe_cell
-from amity.reports.compiler import compile_report, register_sqlite_functions
+from amity.reports import stored
+from amity.reports.compiler import compile_report
 from amity.reports.models import SavedReport
 from amity.reports.schemas import ReportCreate, ReportDefinition, ReportResult, ReportUpdate
 
@@ -63,19 +64,24 @@ def run_definition(db: Session, user: User, definition: ReportDefinition,
                    tz_name: str | None = None) -> ReportResult:
     """Run a definition as ``user`` sees the data: one aggregate statement."""
     tz = tz_name or user.time_zone or "UTC"
-    compiled = compile_report(db, user, definition, tz)
-    register_sqlite_functions(db)
-    rows = list(db.execute(compiled.statement))
-    truncated = len(rows) > compiled.limit
-    cells = [[read(row) for read in compiled.readers] for row in rows[:compiled.limit]]
-    return ReportResult(entity=definition.entity, time_zone=tz, columns=compiled.columns,
-                        rows=cells, truncated=truncated)
+    return stored.execute(db, compile_report(db, user, definition, tz), definition.entity, tz)
 
 
 def run_report(db: Session, user: User, report: SavedReport,
-               tz_name: str | None = None) -> ReportResult:
-    return run_definition(db, user, ReportDefinition.model_validate(report.definition),
-                          tz_name)
+               tz_name: str | None = None, *, fresh: bool = False) -> ReportResult:
+    """The report as ``user`` sees the data: its stored result for the user's scope if there
+    is one (``as_of`` says when it was computed; reports.stored), else run now (``fresh``:
+    always run now)."""
+    if fresh:
+        return run_definition(db, user, ReportDefinition.model_validate(report.definition),
+                              tz_name)
+    return stored.read(db, user, report, tz_name)
+
+
+def refresh_report(db: Session, *, report: SavedReport, actor: User,
+                   tz_name: str | None = None) -> ReportResult:
+    """Run the report now and store its result for the actor's scope (reports.stored)."""
+    return stored.store(db, report=report, user=actor, tz_name=tz_name)
 
 
 def create_report(db: Session, *, data: ReportCreate, actor: User) -> SavedReport:

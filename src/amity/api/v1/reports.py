@@ -82,10 +82,22 @@ def delete_report(report_id: uuid.UUID, db: DbSession, user: CurrentUser,
 
 
 @router.get("/{report_id}/run", response_model=ReportResult)
-def run_report(report_id: uuid.UUID, db: DbSession, user: CurrentUser,
-               tz: Tz = None) -> ReportResult:
-    """The saved report's groups and measures, as the caller sees the data."""
-    return service.run_report(db, user, service.access_report(db, user, report_id), tz)
+def run_report(report_id: uuid.UUID, db: DbSession, user: CurrentUser, tz: Tz = None,
+               fresh: Annotated[bool, Query(description=(
+                   "Run now even if a stored result exists"))] = False) -> ReportResult:
+    """The saved report's groups and measures, as the caller sees the data: its stored result
+    for the caller's scope if there is one (``as_of``), else computed now."""
+    return service.run_report(db, user, service.access_report(db, user, report_id), tz,
+                              fresh=fresh)
+
+
+@router.post("/{report_id}/refresh", response_model=ReportResult)
+def refresh_report(report_id: uuid.UUID, db: DbSession, user: CurrentUser,
+                   tz: Tz = None) -> ReportResult:
+    """Run the saved report now and store the result for the caller's scope; later runs read
+    it (``as_of``) and the ``reports.refresh_results`` job keeps it up to date."""
+    return service.refresh_report(db, report=service.access_report(db, user, report_id),
+                                  actor=user, tz_name=tz)
 
 
 @router.get("/{report_id}/chart.svg", response_class=Response,

@@ -213,6 +213,12 @@ def report_page(report_id: uuid.UUID, request: Request, db: DbSession,
         "may_change": report.owner_id == user.id or user.is_admin})
 
 
+@router.post("/reports/{report_id}/refresh", dependencies=[CsrfChecked])
+def refresh_report(report_id: uuid.UUID, db: DbSession, user: WebUser) -> Response:
+    service.refresh_report(db, report=service.access_report(db, user, report_id), actor=user)
+    return RedirectResponse(f"/reports/{report_id}", status_code=303)
+
+
 @router.get("/reports/{report_id}/export.{fmt}")
 def export_report(report_id: uuid.UUID, fmt: str, db: DbSession, user: WebUser) -> Response:
     report = service.access_report(db, user, report_id)
