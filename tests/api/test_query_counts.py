@@ -6,10 +6,10 @@ import pytest
 
 from tests.factories import make_company, make_contact
 
-# Observed baselines, the same on SQLite and PostgreSQL: the token lookup, the page, then one
-# selectin load each for emails, phones, tags and companies (a contact's company brief has no
-# tags, so the companies' tags are not loaded).
-LIST_QUERIES = 6
+# Observed baselines, the same on SQLite and PostgreSQL: the token lookup, the page with its
+# companies (joined), then one selectin load each for emails, phones and tags (a contact's
+# company brief has no tags, so the companies' tags are not loaded).
+LIST_QUERIES = 5
 # The token, the contact and its four selectin loads (as above), the referrer's name and first
 # email (one statement), the referrals, the latest notes and their count, and the purchase
 # summary's three aggregates (spend per currency, per product, per category), and the service

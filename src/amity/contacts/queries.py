@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from amity.contacts.models import Contact, ContactEmail, ContactPhone, contact_tags
 from amity.contacts.search import search_ids_within
@@ -16,6 +16,10 @@ from amity.core.errors import ValidationFailed
 from amity.core.pagination import Page, Sort, keyset, page_of
 from amity.core.tags import Tag
 from amity.core.text import fold
+
+# A page's companies come in the page's own statement (a LEFT JOIN on the primary key)
+# rather than in a selectin statement of their own: one round trip fewer per list or search.
+_WITH_COMPANY = joinedload(Contact.company)
 
 SORTS: dict[str, Sort] = {
     "created_at": Sort("created_at", Contact.created_at),
@@ -115,7 +119,7 @@ def list_contacts(db: Session, base: Select[Any], *, filters: ContactFilters, so
         raise ValidationFailed("sort.invalid", f"sort must be one of {sorted(SORTS)}", "sort")
     s = SORTS[sort]
     stmt = keyset(apply_filters(base, filters), s, Contact.id, cursor, limit)
-    rows = list(db.scalars(stmt))
+    rows = list(db.scalars(stmt.options(_WITH_COMPANY)))
     return page_of(rows, s, limit, key=lambda c: getattr(c, s.column.key))
 
 
@@ -129,7 +133,8 @@ def search_contacts(db: Session, base: Select[Any], *, q: str, filters: ContactF
     # Rank order and LIMIT in SQL: only the ``limit`` contacts returned are loaded (with their
     # emails, phones, tags), not every over-fetched candidate.
     rank = case({cid: pos for pos, cid in enumerate(ranked)}, value=Contact.id)
-    return list(db.scalars(among.where(Contact.id.in_(ranked)).order_by(rank).limit(limit)))
+    return list(db.scalars(among.where(Contact.id.in_(ranked)).order_by(rank).limit(limit)
+                           .options(_WITH_COMPANY)))
 
 
 def count_referrals(db: Session, contact_id: uuid.UUID) -> int:
