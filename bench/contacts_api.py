@@ -344,6 +344,7 @@ def count_queries(url: str, token: str, ids: list[str]) -> dict[str, Any]:
             "search_typo": lambda: tc.get(f"{API}/contacts", params={
                 "q": g.typo_query(), "limit": 20}),
             "get_one": lambda: tc.get(f"{API}/contacts/{ids[0]}"),
+            "view_360": lambda: tc.get(f"{API}/contacts/{ids[0]}/360"),
             "bulk_100": lambda: tc.post(f"{API}/contacts/bulk", json={"items": g.batch(100)}),
         }
         for kind, call in calls.items():
