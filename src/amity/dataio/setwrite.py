@@ -75,7 +75,6 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
     db.execute(text(_DDL))
     raw_of = dict(batch)
     errors = [_error(w, n, raw, errs) for n, raw, errs in staged.errors]
-    imp.skipped_count += staged.blank
     if staged.rows:
         cols = ", ".join(name for name, _ in COPIED)
         cur_conn = db.connection().connection.driver_connection
@@ -97,8 +96,6 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
         made = _insert(w, imp.id)
     w.insert_rows(_no_rows(), errors)
     _keep_statistics(w, made)
-    imp.created_count += made
-    imp.error_count += len(errors)
     w.summarise(batch, made, companies)
     if matched:
         from amity.dataio.runner import carry_out
@@ -106,6 +103,10 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
         again = clean_rows(list(imp.headers), dict(imp.mapping), p.opts,
                            [(n, raw_of[n]) for n in matched])
         carry_out(p, w.plan_matched(again))
+    # last: the import's row changes once per chunk (see carry_out)
+    imp.created_count += made
+    imp.error_count += len(errors)
+    imp.skipped_count += staged.blank
 
 
 def _keep_statistics(w: BulkWriter, made: int) -> None:
