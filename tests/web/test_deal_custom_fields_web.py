@@ -41,3 +41,30 @@ def test_deal_details_show_and_edit(signed_in: TestClient, client: TestClient,
     assert stored["version"] == deal["version"] + 1
     assert _details(signed_in.get(f"/deals/{deal['id']}").text) == {
         "Region": "south", "Renewal": "Yes", "Seats": "1,500"}
+
+
+def test_product_details_show_and_edit(signed_in: TestClient, client: TestClient,
+                                       database: Database) -> None:
+    _define(client, "product", [
+        {"key": "colour", "label": "Colour", "type": "select", "options": ["red", "blue"]},
+        {"key": "weight", "label": "Weight", "type": "number"}])
+    r = client.post("/api/v1/products", json={"sku": "A-1", "name": "Anvil", "price": "5.00",
+                                              "currency": "EUR",
+                                              "custom_fields": {"colour": "red"}})
+    assert r.status_code == 201, r.text
+    product = r.json()
+    path = f"/settings/products/{product['id']}"
+    assert _details(signed_in.get(path).text) == {"Colour": "red", "Weight": "—"}
+    token = page_csrf(signed_in, path)
+    before = (_counts(database), client.get(f"/api/v1/products/{product['id']}").json())
+    r = signed_in.post(f"{path}/details", data={"csrf_token": token, "cf_colour": "green",
+                                                "cf_weight": "3"})
+    assert r.status_code == 422
+    assert "'Colour' must be one of: red, blue" in html.unescape(
+        message_next_to(r.text, "cf_colour", "cf_colour-error"))
+    assert (_counts(database), client.get(f"/api/v1/products/{product['id']}").json()) == before
+    r = signed_in.post(f"{path}/details", data={"csrf_token": token, "cf_colour": "blue",
+                                                "cf_weight": "3.5"})
+    assert r.status_code == 303, r.text
+    assert client.get(f"/api/v1/products/{product['id']}").json()["custom_fields"] == {
+        "colour": "blue", "weight": "3.5"}

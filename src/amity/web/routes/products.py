@@ -9,17 +9,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from amity.api.deps import AppSettings, DbSession
 from amity.auth.access import Permission, require
+from amity.auth.models import User
 from amity.commerce import catalogue, queries
 from amity.commerce.models import Product
 from amity.commerce.schemas import ProductCreate, ProductUpdate
 from amity.core.errors import DomainError, NotFound, PreconditionFailed
+from amity.web import record_fields
 from amity.web.auth import CsrfChecked, WebUser
 from amity.web.errors import WebRoute
 from amity.web.templating import render
@@ -79,10 +82,22 @@ def _form_of(p: Product) -> ProductForm:
 
 
 def _edit_page(request: Request, form: ProductForm, errors: dict[str, str],
-               product: Product | None = None, status_code: int = 200) -> Response:
+               product: Product | None = None, status_code: int = 200,
+               cf: dict[str, Any] | None = None) -> Response:
     return render(request, "products/edit.html", {"form": form, "errors": errors,
-                                                  "product": product, "tab": "products"},
+                                                  "product": product, "tab": "products",
+                                                  **(cf or {"cf_details": []})},
                   status_code=status_code)
+
+
+def _cf(db: Session, user: User, product: Product, errors: dict[str, str] | None = None,
+        posted: FormData | None = None) -> dict[str, Any]:
+    """The product's custom fields: the Details block and its Edit details form."""
+    values = product.custom_fields
+    return {"cf_details": record_fields.details(db, user, "product", values),
+            "cf_inputs": record_fields.inputs(db, user, "product", values, posted),
+            "cf_errors": errors or {}, "cf_action": f"/settings/products/{product.id}/details",
+            "cf_version": product.version, "cf_can_edit": True}
 
 
 @router.get("")
@@ -122,7 +137,7 @@ def edit_product(request: Request, product_id: uuid.UUID, db: DbSession,
                  user: WebUser) -> Response:
     require(user, Permission.SETTINGS_MANAGE)
     product = _load(db, product_id)
-    return _edit_page(request, _form_of(product), {}, product)
+    return _edit_page(request, _form_of(product), {}, product, cf=_cf(db, user, product))
 
 
 @router.post("/{product_id}", dependencies=[CsrfChecked])
@@ -138,13 +153,33 @@ def save_product(request: Request, product_id: uuid.UUID, db: DbSession, user: W
         db.refresh(product)
         return _edit_page(request, _form_of(product), {"_form": (
             "Someone else saved this product meanwhile; it now shows their version.")},
-            product, status_code=412)
+            product, status_code=412, cf=_cf(db, user, product))
     except (ValidationError, DomainError) as exc:
         db.rollback()
         db.refresh(product)
         status = exc.status if isinstance(exc, DomainError) else 422
-        return _edit_page(request, form, _errors(exc), product, status_code=status)
+        return _edit_page(request, form, _errors(exc), product, status_code=status,
+                          cf=_cf(db, user, product))
     return RedirectResponse("/settings/products", status_code=303)
+
+
+@router.post("/{product_id}/details", dependencies=[CsrfChecked])
+def save_product_details(request: Request, product_id: uuid.UUID, db: DbSession,
+                         user: WebUser,
+                         posted: Annotated[FormData, Depends(record_fields.posted_form)]
+                         ) -> Response:
+    """Save the custom fields shown in the Edit details form (through ``update_product``)."""
+    require(user, Permission.SETTINGS_MANAGE)
+    product = _load(db, product_id)
+    refused = record_fields.save(
+        db, user, "product", product, posted, schema=ProductUpdate,
+        permission=Permission.SETTINGS_MANAGE,
+        update=lambda data: catalogue.update_product(db, product=product, data=data,
+                                                     actor=user))
+    if refused is not None:
+        return _edit_page(request, _form_of(product), {}, product, status_code=refused.status,
+                          cf=_cf(db, user, product, refused.errors, refused.posted))
+    return RedirectResponse(f"/settings/products/{product.id}#details", status_code=303)
 
 
 @router.post("/{product_id}/active", dependencies=[CsrfChecked])
