@@ -3,8 +3,8 @@
 counts over a roll-up instead of a GROUP BY customer over the orders; saved reports' stored
 results (report_results: per report and reader scope, with the time they are exact for).
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0027
+Revises: 0026
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from amity.core.db import UTCDateTime
 
-revision = '0028'
-down_revision = '0027'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
