@@ -16,60 +16,53 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from amity.activities import interactions
+from amity.activities.models import Interaction
+from amity.activities.schemas import InteractionUpdate
 from amity.auth.models import User
 from amity.cli_deals import By
 from amity.cli_tickets import _database, _fail, _user
+from amity.commerce import catalogue
+from amity.commerce import service as orders
+from amity.commerce.models import Order, Product
+from amity.commerce.schemas import OrderUpdate, ProductUpdate
+from amity.companies import service as companies
+from amity.companies.models import Company
+from amity.companies.schemas import CompanyUpdate
+from amity.contacts import service as contacts
+from amity.contacts.models import Contact
+from amity.contacts.schemas import ContactUpdate
 from amity.core.customfields import ENTITIES, definitions_for
 from amity.core.errors import DomainError
 from amity.dataio.record_custom import from_text
+from amity.deals import service as deals
+from amity.deals.models import Deal
+from amity.deals.schemas import DealUpdate
+from amity.tickets import service as tickets
+from amity.tickets.models import Ticket
+from amity.tickets.schemas import TicketUpdate
 
 console = Console()
 Update = Callable[[Session, Any, Any, User], object]
 
 
-def _updater(entity: str) -> tuple[type[Any], type[BaseModel], Update]:
-    """The entity's model, update schema and update service."""
-    if entity == "contact":
-        from amity.contacts import service as contacts
-        from amity.contacts.models import Contact
-        from amity.contacts.schemas import ContactUpdate
-        return Contact, ContactUpdate, lambda s, r, d, a: contacts.update_contact(
-            s, contact=r, data=d, actor=a)
-    if entity == "company":
-        from amity.companies import service as companies
-        from amity.companies.models import Company
-        from amity.companies.schemas import CompanyUpdate
-        return Company, CompanyUpdate, lambda s, r, d, a: companies.update_company(
-            s, company=r, data=d, actor=a)
-    if entity == "ticket":
-        from amity.tickets import service as tickets
-        from amity.tickets.models import Ticket
-        from amity.tickets.schemas import TicketUpdate
-        return Ticket, TicketUpdate, lambda s, r, d, a: tickets.update_ticket(
-            s, ticket=r, data=d, actor=a)
-    if entity == "interaction":
-        from amity.activities import interactions
-        from amity.activities.models import Interaction
-        from amity.activities.schemas import InteractionUpdate
-        return Interaction, InteractionUpdate, lambda s, r, d, a: \
-            interactions.update_interaction(s, interaction=r, data=d, actor=a)
-    if entity == "deal":
-        from amity.deals import service as deals
-        from amity.deals.models import Deal
-        from amity.deals.schemas import DealUpdate
-        return Deal, DealUpdate, lambda s, r, d, a: deals.update_deal(
-            s, deal=r, data=d, actor=a)
-    if entity == "product":
-        from amity.commerce import catalogue
-        from amity.commerce.models import Product
-        from amity.commerce.schemas import ProductUpdate
-        return Product, ProductUpdate, lambda s, r, d, a: catalogue.update_product(
-            s, product=r, data=d, actor=a)
-    from amity.commerce import service as commerce
-    from amity.commerce.models import Order
-    from amity.commerce.schemas import OrderUpdate
-    return Order, OrderUpdate, lambda s, r, d, a: commerce.update_order(
-        s, order=r, data=d, actor=a)
+# entity -> its model, its update schema and its update service (a PATCH's code path)
+_UPDATES: dict[str, tuple[type[Any], type[BaseModel], Update]] = {
+    "contact": (Contact, ContactUpdate, lambda s, r, d, a: contacts.update_contact(
+        s, contact=r, data=d, actor=a)),
+    "company": (Company, CompanyUpdate, lambda s, r, d, a: companies.update_company(
+        s, company=r, data=d, actor=a)),
+    "ticket": (Ticket, TicketUpdate, lambda s, r, d, a: tickets.update_ticket(
+        s, ticket=r, data=d, actor=a)),
+    "interaction": (Interaction, InteractionUpdate, lambda s, r, d, a:
+                    interactions.update_interaction(s, interaction=r, data=d, actor=a)),
+    "deal": (Deal, DealUpdate, lambda s, r, d, a: deals.update_deal(
+        s, deal=r, data=d, actor=a)),
+    "product": (Product, ProductUpdate, lambda s, r, d, a: catalogue.update_product(
+        s, product=r, data=d, actor=a)),
+    "order": (Order, OrderUpdate, lambda s, r, d, a: orders.update_order(
+        s, order=r, data=d, actor=a)),
+}
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -118,7 +111,7 @@ def set_values(
     try:
         with database.transaction() as s:
             actor = _user(s, by)
-            model, schema, update = _updater(entity)
+            model, schema, update = _UPDATES[entity]
             record = s.get(model, rid)
             if record is None or getattr(record, "deleted_at", None) is not None:
                 raise _fail(f"No {entity} {record_id}")

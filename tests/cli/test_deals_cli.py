@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from amity import cli_deals
 from amity.auth import service as auth
 from amity.auth.models import User
-from amity.cli import app
 from amity.commerce.models import Order, OrderLine, Product
 from amity.config import get_settings
 from amity.contacts.schemas import ContactCreate
@@ -23,16 +21,12 @@ from amity.core.db import Database
 from amity.deals.models import Deal
 from amity.deals.schemas import DealCreate
 from amity.deals.service import create_deal
-
-runner = CliRunner()
+from tests.cli_support import point_cli_at, run
 
 
 @pytest.fixture
 def cli_db(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    monkeypatch.setenv("AMITY_DATABASE_URL",
-                       database.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr(cli_deals.console, "width", 200)  # Rich tables at full width
-    get_settings.cache_clear()
+    point_cli_at(database, monkeypatch, cli_deals.console)
     with database.transaction() as s:
         admin = auth.create_user(s, email="boss@example.com", name="Boss", is_admin=True)
         for first, email in (("Grace", "grace@example.com"), ("Linus", "Linus@Example.org")):
@@ -40,13 +34,6 @@ def cli_db(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Data
                 {"first_name": first, "emails": [{"email": email}]}), actor=admin)
     yield database
     get_settings.cache_clear()
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    crash = result.exception if not isinstance(result.exception, SystemExit) else None
-    assert crash is None, repr(crash)  # refusals exit 1 or 2 with a message, never a crash
-    return result.exit_code, result.output
 
 
 def test_products_add_list_and_orders_import_twice(cli_db: Database, tmp_path: Path) -> None:

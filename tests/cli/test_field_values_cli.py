@@ -9,11 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
 from amity import cli_field_values
 from amity.auth import service as auth
-from amity.cli import app
 from amity.config import get_settings
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
@@ -23,16 +21,12 @@ from amity.core.db import Database
 from amity.deals.models import Deal
 from amity.deals.schemas import DealCreate
 from amity.deals.service import create_deal
-
-runner = CliRunner()
+from tests.cli_support import point_cli_at, run
 
 
 @pytest.fixture
 def ids(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    monkeypatch.setenv("AMITY_DATABASE_URL",
-                       database.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr(cli_field_values.console, "width", 200)
-    get_settings.cache_clear()
+    point_cli_at(database, monkeypatch, cli_field_values.console)
     with database.transaction() as s:
         admin = auth.create_user(s, email="boss@example.com", name="Boss", is_admin=True)
         for key, type_, options in (("seats", "number", []), ("renewal", "boolean", []),
@@ -46,13 +40,6 @@ def ids(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
         out = {"deal": str(deal.id), "contact": str(contact.id)}
     yield out
     get_settings.cache_clear()
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    crash = result.exception if not isinstance(result.exception, SystemExit) else None
-    assert crash is None, repr(crash)
-    return result.exit_code, result.output
 
 
 def _deal(database: Database, deal_id: str) -> tuple[dict[str, object], int, int]:

@@ -6,27 +6,21 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from amity import cli_fields
 from amity.auth import service as auth
-from amity.cli import app
 from amity.config import get_settings
 from amity.contacts.schemas import ContactCreate
 from amity.contacts.service import create_contact
 from amity.core.audit import AuditEntry
 from amity.core.customfields import CustomFieldDefinition, create_definition
 from amity.core.db import Database
-
-runner = CliRunner()
+from tests.cli_support import point_cli_at, run
 
 
 @pytest.fixture
 def cli_db(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    monkeypatch.setenv("AMITY_DATABASE_URL",
-                       database.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr(cli_fields.console, "width", 200)
-    get_settings.cache_clear()
+    point_cli_at(database, monkeypatch, cli_fields.console)
     with database.transaction() as s:
         admin = auth.create_user(s, email="boss@example.com", name="Boss", is_admin=True)
         create_definition(s, entity="contact", key="tier", label="Tier", type="text")
@@ -35,13 +29,6 @@ def cli_db(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Data
             {"first_name": "Grace", "custom_fields": {"tier": "gold"}}), actor=admin)
     yield database
     get_settings.cache_clear()
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    crash = result.exception if not isinstance(result.exception, SystemExit) else None
-    assert crash is None, repr(crash)
-    return result.exit_code, result.output
 
 
 def test_list_archive_restore_and_delete(cli_db: Database) -> None:
