@@ -106,6 +106,18 @@ def details(db: Session, user: User, entity: str,
     return out
 
 
+def context(db: Session, user: User, entity: str, values: Mapping[str, Any] | None, *,
+            action: str, version: int, can_edit: bool, errors: dict[str, str] | None = None,
+            posted: FormData | None = None) -> dict[str, Any]:
+    """What the Details block and its Edit details form need (the ``cf_*`` names their
+    templates read): ``values`` are the record's redacted custom fields, ``action`` where the
+    form posts, ``errors``/``posted`` a refused form shown again."""
+    return {"cf_details": details(db, user, entity, values),
+            "cf_inputs": inputs(db, user, entity, values, posted),
+            "cf_errors": errors or {}, "cf_action": action, "cf_version": version,
+            "cf_can_edit": can_edit}
+
+
 def _input_value(d: CustomFieldDefinition, value: Any) -> Any:
     if d.type == "multi_select":
         return [str(v) for v in value] if isinstance(value, list) else []

@@ -115,11 +115,11 @@ def _company_page(request: Request, db: Session, user: User, company: Company, *
     values = shown.custom_fields
     return render(request, "companies/detail.html",
                   {"view": view, "c": shown, "owner": owner, "ticket_prefix": REFERENCE_PREFIX,
-                   "cf_details": record_fields.details(db, user, "company", values),
-                   "cf_inputs": record_fields.inputs(db, user, "company", values, cf_posted),
-                   "cf_errors": cf_errors or {}, "cf_action": f"/companies/{company.id}/details",
-                   "cf_version": shown.version,
-                   "cf_can_edit": scope_for(user, Permission.COMPANIES_EDIT) != "none"},
+                   **record_fields.context(
+                       db, user, "company", values, action=f"/companies/{company.id}/details",
+                       version=shown.version,
+                       can_edit=scope_for(user, Permission.COMPANIES_EDIT) != "none",
+                       errors=cf_errors, posted=cf_posted)},
                   status_code=status_code)
 
 

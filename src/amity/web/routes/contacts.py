@@ -124,11 +124,11 @@ def _contact_page(request: Request, db: Session, user: User, contact: Contact,
     return render(request, "contacts/detail.html",
                   {"view": view, "c": view.contact, "people": people, "note_error": note_error,
                    "note_body": note_body,
-                   "cf_details": record_fields.details(db, user, "contact", values),
-                   "cf_inputs": record_fields.inputs(db, user, "contact", values, cf_posted),
-                   "cf_errors": cf_errors or {}, "cf_action": f"/contacts/{contact.id}/details",
-                   "cf_version": view.contact.version,
-                   "cf_can_edit": scope_for(user, Permission.CONTACTS_EDIT) != "none"},
+                   **record_fields.context(
+                       db, user, "contact", values, action=f"/contacts/{contact.id}/details",
+                       version=view.contact.version,
+                       can_edit=scope_for(user, Permission.CONTACTS_EDIT) != "none",
+                       errors=cf_errors, posted=cf_posted)},
                   status_code=status_code)
 
 

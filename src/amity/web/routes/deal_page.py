@@ -92,10 +92,9 @@ def _page(request: Request, db: Session, user: User, deal: Deal, *,
         "form": form or _form_of(deal), "errors": errors or {}, "message": message,
         "can_edit": scope_for(user, Permission.DEALS_EDIT) != "none"}
     values = fields.redact_one(db, user, "deal", DealRead.model_validate(deal)).custom_fields
-    ctx |= {"cf_details": record_fields.details(db, user, "deal", values),
-            "cf_inputs": record_fields.inputs(db, user, "deal", values, cf_posted),
-            "cf_errors": cf_errors or {}, "cf_action": f"/deals/{deal.id}/details",
-            "cf_version": deal.version, "cf_can_edit": ctx["can_edit"]}
+    ctx |= record_fields.context(db, user, "deal", values, action=f"/deals/{deal.id}/details",
+                                 version=deal.version, can_edit=ctx["can_edit"],
+                                 errors=cf_errors, posted=cf_posted)
     return render(request, "deals/detail.html", ctx, status_code=status_code)
 
 

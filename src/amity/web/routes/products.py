@@ -93,11 +93,10 @@ def _edit_page(request: Request, form: ProductForm, errors: dict[str, str],
 def _cf(db: Session, user: User, product: Product, errors: dict[str, str] | None = None,
         posted: FormData | None = None) -> dict[str, Any]:
     """The product's custom fields: the Details block and its Edit details form."""
-    values = product.custom_fields
-    return {"cf_details": record_fields.details(db, user, "product", values),
-            "cf_inputs": record_fields.inputs(db, user, "product", values, posted),
-            "cf_errors": errors or {}, "cf_action": f"/settings/products/{product.id}/details",
-            "cf_version": product.version, "cf_can_edit": True}
+    return record_fields.context(
+        db, user, "product", product.custom_fields,
+        action=f"/settings/products/{product.id}/details", version=product.version,
+        can_edit=True, errors=errors, posted=posted)
 
 
 @router.get("")
