@@ -68,7 +68,8 @@ def list_command() -> None:
             counts = dict(s.execute(select(SequenceEnrolment.status, func.count())
                                     .where(SequenceEnrolment.sequence_id == seq.id)
                                     .group_by(SequenceEnrolment.status)).all())
-            steps = ", ".join(st.kind if st.kind != "wait" else f"wait {st.wait_hours}h"
+            steps = ", ".join(f"wait {st.wait_hours}h" if st.kind == "wait"
+                              else "email at best hour" if st.at_best_hour else st.kind
                               for st in steps_of(s, seq.id))
             table.add_row(seq.name, "yes" if seq.enabled else "no", steps or "—",
                           str(counts.get("active", 0)), str(counts.get("finished", 0)),

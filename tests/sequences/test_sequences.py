@@ -1,6 +1,7 @@
 """Sequences: steps run in order at their times (email through the outreach job to a real
-SMTP server, waits, tasks), each once; enrolments stop when the contact replies, unsubscribes
-or wins a deal, and no later step runs; bad input is refused with nothing stored."""
+SMTP server, waits, tasks), each once; an email step can wait for the contact's best hour;
+enrolments stop when the contact replies, unsubscribes or wins a deal, and no later step runs;
+bad input is refused with nothing stored."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from sqlalchemy import select
 from amity.activities.models import Task
 from amity.config import Settings
 from amity.core.db import Database
+from amity.intelligence import contact_time
+from amity.intelligence.models import CustomerPrediction
 from amity.jobs.worker import run_until_idle
 from amity.sequences.models import Sequence, SequenceEnrolment, SequenceStepRun
-from tests.activities.conftest import Inbox
+from tests.activities.conftest import Inbox, call
 from tests.activities.test_email import mail_settings, person
 from tests.deals.deal_support import make_deal, move, stages
 from tests.factories import assert_problem, count, make_contact
@@ -96,6 +99,69 @@ def test_email_wait_task_run_in_order_at_their_times(
     assert len(inbox.messages) == 1 and len(tasks(database, c["id"])) == 1
     listed = client.get(f"/api/v1/sequences/{seq['id']}/enrolments").json()
     assert [x["status"] for x in listed] == ["finished"]
+
+
+def test_an_email_step_waits_for_the_contacts_best_hour(
+        client: Any, database: Database, inbox: Inbox, mail_settings: Settings,
+        clock: Clock) -> None:
+    monday_9 = clock.at  # 2030-01-07 09:00 UTC, a Monday
+    wednesday_14 = monday_9 + timedelta(days=2, hours=5)
+    seq = sequence(client, [
+        {"kind": "email", "template_id": template(client), "at_best_hour": True},
+        {"kind": "wait", "wait_hours": 1},
+        {"kind": "email", "template_id": template(client, "Second"), "at_best_hour": True}])
+    assert [st["at_best_hour"] for st in seq["steps"]] == [True, False, True]
+    # before anyone's best hour is known, the email goes at once
+    cy = person(client, first_name="Cy")
+    first = enrol(client, seq, cy)
+    run_until_idle(database, mail_settings)
+    assert [m["Subject"] for m in inbox.messages] == ["Hello Cy"]
+    client.post(f"/api/v1/sequences/enrolments/{first['id']}/stop", json={})
+    # Ada answers her calls on Wednesdays between 14:00 and 15:00 UTC
+    ada = person(client, first_name="Ada")
+    for weeks in range(1, 13):
+        call(client, ada["id"], outcome="connected",
+             occurred_at=(wednesday_14 - timedelta(weeks=weeks, minutes=-20)).isoformat())
+    with database.transaction() as s:
+        assert contact_time.refresh(s) == 1
+    e = enrol(client, seq, ada)
+    run_until_idle(database, mail_settings)
+    got = enrolment(database, e["id"])
+    assert len(inbox.messages) == 1 and got.current_step == 0
+    assert got.next_run_at == wednesday_14 and got.timed_step == 0
+    listed = {x["id"]: x for x in client.get(f"/api/v1/sequences/{seq['id']}/enrolments").json()}
+    assert listed[e["id"]]["next_run_at"].startswith("2030-01-09T14:00:00")
+    clock.advance(days=2, hours=4, minutes=59)  # Wednesday 13:59: not yet
+    run_until_idle(database, mail_settings)
+    assert len(inbox.messages) == 1 and runs(database, e["id"]) == []
+    clock.advance(minutes=1)
+    run_until_idle(database, mail_settings)
+    assert [m["Subject"] for m in inbox.messages] == ["Hello Cy", "Hello Ada"]
+    # the hour's wait ends at 15:00, past her hour this week: the second email waits a week
+    clock.advance(hours=1)
+    run_until_idle(database, mail_settings)
+    got = enrolment(database, e["id"])
+    assert got.current_step == 2 and got.next_run_at == wednesday_14 + timedelta(days=7)
+    assert len(inbox.messages) == 2
+    clock.advance(days=7, hours=-1)
+    run_until_idle(database, mail_settings)
+    assert [m["Subject"] for m in inbox.messages][-1] == "Second"
+    done = enrolment(database, e["id"])
+    assert done.status == "finished"
+    assert [(r.position, r.outcome, r.ran_at) for r in runs(database, e["id"])] == [
+        (0, "done", wednesday_14), (1, "done", wednesday_14),
+        (2, "done", wednesday_14 + timedelta(days=7))]
+    # Bo has no history of his own: he gets everyone's best hour (Ada's), put off once only
+    bo = person(client, first_name="Bo")
+    clock.advance(hours=2)  # Wednesday 16:00
+    later = enrol(client, seq, bo)
+    run_until_idle(database, mail_settings)
+    assert enrolment(database, later["id"]).next_run_at == wednesday_14 + timedelta(days=14)
+    with database.transaction() as s:
+        s.execute(CustomerPrediction.__table__.update().values(contact_hour=0))
+    clock.advance(days=6, hours=22)  # next Wednesday 14:00, no longer anyone's best hour
+    run_until_idle(database, mail_settings)
+    assert [m["Subject"] for m in inbox.messages][-1] == "Hello Bo"
 
 
 def _two_emails(client: Any) -> dict[str, Any]:
@@ -183,7 +249,9 @@ def test_bad_input_is_refused_and_nothing_changes(client: Any, database: Databas
     for steps in ([{"kind": "email"}], [{"kind": "email", "template_id": str(uuid.uuid4())}],
                   [{"kind": "wait", "wait_hours": 0}], [{"kind": "wait"}],
                   [{"kind": "task"}], [{"kind": "jump"}],
-                  [{"kind": "wait", "wait_hours": 1, "wait_days": 1}]):
+                  [{"kind": "wait", "wait_hours": 1, "wait_days": 1}],
+                  [{"kind": "task", "task_title": "Call", "at_best_hour": True}],
+                  [{"kind": "wait", "wait_hours": 1, "at_best_hour": True}]):
         assert_problem(client.post("/api/v1/sequences", json={"name": "Bad", "steps": steps}),
                        422)
     assert count(database, Sequence) == 0

@@ -49,18 +49,19 @@ class ContactPredictions:
         return contact_time.describe(self.best_time.hour) if self.best_time else None
 
 
+def _best_time(db: Session, row: CustomerPrediction | None) -> contact_time.BestTime | None:
+    if row is not None and row.contact_hour is not None:
+        return contact_time.BestTime(row.contact_hour, float(row.contact_hour_rate or 0.0),
+                                     str(row.contact_hour_basis or "own"), 0)
+    return contact_time.population_best(db)
+
+
 def for_contact(db: Session, contact_id: uuid.UUID) -> ContactPredictions:
     """The stored row (or None before the first run) and the best time to contact, which
     falls back to the population's most common best hour when the contact has none."""
     row = db.get(CustomerPrediction, contact_id)
-    best = None
-    if row is not None and row.contact_hour is not None:
-        best = contact_time.BestTime(row.contact_hour, float(row.contact_hour_rate or 0.0),
-                                     str(row.contact_hour_basis or "own"), 0)
-    else:
-        best = contact_time.population_best(db)
-    return ContactPredictions(contact_id, row, best, next_best_actions(db, row)
-                              + offer_actions(db, contact_id))
+    return ContactPredictions(contact_id, row, _best_time(db, row),
+                              next_best_actions(db, row) + offer_actions(db, contact_id))
 
 
 def offer_actions(db: Session, contact_id: uuid.UUID) -> list[str]:
@@ -174,8 +175,9 @@ def at_risk(db: Session, stmt_filter: Any, *, cursor: str | None,
 
 def next_contact_time(db: Session, contact_id: uuid.UUID, after: datetime) -> datetime:
     """The first start of the contact's best hour of the week at or after ``after`` (UTC);
-    ``after`` itself when nothing is known about anyone yet. For sequences timing a send."""
-    best = for_contact(db, contact_id).best_time
+    ``after`` itself when nothing is known about anyone yet. Sequences time the sends of
+    their ``at_best_hour`` email steps by it."""
+    best = _best_time(db, db.get(CustomerPrediction, contact_id))
     if best is None:
         return after
     week_start = (after - timedelta(days=after.weekday())).replace(

@@ -33,11 +33,15 @@ RUN_DUE = "sequences.run_due"
 
 
 def schedule_step(db: Session, enr: SequenceEnrolment) -> None:
+    """Queue the enrolment's next step at its time: one job per step, and one more for an
+    email step put off to the contact's best hour (its key ends in ``:best``)."""
     if enr.status != "active" or enr.next_run_at is None:
         return
+    key = f"sequence-step:{enr.id}:{enr.current_step}"
+    if enr.timed_step == enr.current_step:
+        key += ":best"
     queue.enqueue(db, RUN_STEP, {"enrolment_id": str(enr.id), "position": enr.current_step},
-                  run_at=enr.next_run_at,
-                  idempotency_key=f"sequence-step:{enr.id}:{enr.current_step}")
+                  run_at=enr.next_run_at, idempotency_key=key)
 
 
 @job(RUN_STEP, max_attempts=8)

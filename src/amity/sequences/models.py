@@ -3,6 +3,9 @@
 ``sequence_step_runs`` is unique on (enrolment, position): a step is done once whatever the
 job does. An enrolment's ``active_key`` is the contact id while it is active and NULL after,
 so (sequence, active_key) unique allows one active enrolment per contact and sequence.
+An email step with ``at_best_hour`` waits for the contact's best hour of the week when it falls
+due; the enrolment's ``timed_step`` is the position whose send was put off to that hour, so a
+step is put off at most once.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from amity.core.clock import now
@@ -42,6 +45,7 @@ class SequenceStep(UUIDPk, Base):
     task_title: Mapped[str | None] = mapped_column(String(300))
     task_due_days: Mapped[int | None] = mapped_column(Integer)
     wait_hours: Mapped[int | None] = mapped_column(Integer)
+    at_best_hour: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SequenceEnrolment(UUIDPk, Timestamps, Versioned, Base):
@@ -56,6 +60,7 @@ class SequenceEnrolment(UUIDPk, Timestamps, Versioned, Base):
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
     current_step: Mapped[int] = mapped_column(Integer, default=0)  # next position to run
     next_run_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    timed_step: Mapped[int | None] = mapped_column(Integer, default=None)
     enrolled_at: Mapped[datetime] = mapped_column(default=now)
     enrolled_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))

@@ -7,6 +7,11 @@ due, does the step (records the outbound email interaction, or creates the task)
 A second run of the same job finds the enrolment moved on (or the run row) and does nothing;
 a stopped enrolment never runs another step. Emails are sent by ``outreach.send_email``,
 queued by the caller in the same transaction, which asks for consent again at sending.
+
+An email step with ``at_best_hour`` that falls due outside the contact's best hour of the week
+(``intelligence.queries.next_contact_time``) is put off, once, to the start of that hour: the
+enrolment's ``next_run_at`` moves there and ``timed_step`` records it; when that time comes
+the step runs whatever the best hour has become since.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from amity.contacts.models import Contact
 from amity.core import audit, events
 from amity.core.clock import now
 from amity.core.errors import ValidationFailed
+from amity.intelligence.queries import next_contact_time
 from amity.sequences.models import Sequence, SequenceEnrolment, SequenceStep, SequenceStepRun
 from amity.sequences.service import EnrolmentChanged, mark_stopped, steps_of
 
@@ -39,7 +45,7 @@ REFUSALS = {"email.no_consent": "unsubscribed", "email.do_not_contact": "do_not_
 @dataclass
 class StepOutcome:
     enrolment: SequenceEnrolment
-    kind: str | None  # the step run now (None: the enrolment finished or stopped)
+    kind: str | None  # the step run now (None: finished, stopped or put off to its hour)
     email: tuple[Interaction, str] | None = None  # (interaction, purpose) to queue for sending
 
 
@@ -92,6 +98,13 @@ def run_due_step(db: Session, *, enrolment_id: uuid.UUID, position: int,
         _finish(db, enr)
         return StepOutcome(enr, None)
     step = steps[position]
+    if step.kind == "email" and step.at_best_hour and enr.timed_step != position:
+        enr.timed_step = position
+        slot = next_contact_time(db, contact.id, at)
+        if slot > at:  # not the contact's best hour now: put the send off to its start
+            enr.next_run_at = slot
+            db.flush()
+            return StepOutcome(enr, None)
     done = db.scalar(select(SequenceStepRun.id).where(SequenceStepRun.enrolment_id == enr.id,
                                                       SequenceStepRun.position == position))
     out = StepOutcome(enr, step.kind)

@@ -14,8 +14,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class StepIn(Input):
-    """``email`` (template_id), ``task`` (task_title, task_due_days) or ``wait``
-    (wait_hours, or wait_days)."""
+    """``email`` (template_id; ``at_best_hour`` waits for the contact's best hour of the
+    week), ``task`` (task_title, task_due_days) or ``wait`` (wait_hours, or wait_days)."""
 
     kind: Literal["email", "task", "wait"]
     template_id: uuid.UUID | None = None
@@ -23,6 +23,9 @@ class StepIn(Input):
     task_due_days: Annotated[int, Field(ge=0, le=365)] | None = None
     wait_hours: Annotated[int, Field(ge=1, le=24 * 365)] | None = None
     wait_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    at_best_hour: bool = Field(False, description=(
+        "Email steps only: when the step falls due, send at the start of the contact's best "
+        "hour of the week (from their responses, else everyone's) instead of at once"))
 
     @model_validator(mode="after")
     def _fields(self) -> StepIn:
@@ -32,13 +35,15 @@ class StepIn(Input):
             raise ValueError("a task step needs task_title")
         if self.kind == "wait" and (self.wait_hours is None) == (self.wait_days is None):
             raise ValueError("a wait step needs wait_hours or wait_days (one of them)")
+        if self.at_best_hour and self.kind != "email":
+            raise ValueError("only an email step can wait for the contact's best hour")
         return self
 
     def as_values(self) -> dict[str, object]:
         hours = self.wait_hours if self.wait_days is None else self.wait_days * 24
         return {"kind": self.kind, "template_id": self.template_id,
                 "task_title": self.task_title, "task_due_days": self.task_due_days,
-                "wait_hours": hours}
+                "wait_hours": hours, "at_best_hour": self.at_best_hour}
 
 
 class SequenceCreate(Input):
@@ -64,6 +69,7 @@ class StepRead(Output):
     task_title: str | None
     task_due_days: int | None
     wait_hours: int | None
+    at_best_hour: bool
 
 
 class SequenceRead(Output):
@@ -92,7 +98,9 @@ class EnrolmentRead(Output):
     contact_id: uuid.UUID
     status: str
     current_step: int
-    next_run_at: datetime | None
+    next_run_at: datetime | None = Field(description=(
+        "When the next step runs; for a step sent at the contact's best hour, that hour once "
+        "the step has fallen due"))
     enrolled_at: datetime
     enrolled_by_id: uuid.UUID | None
     reason: str | None

@@ -69,7 +69,8 @@ def _name_free(db: Session, name: str, but: uuid.UUID | None = None) -> None:
 
 
 def _check_steps(db: Session, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validate step dicts (kind, template_id, task_title, task_due_days, wait_hours)."""
+    """Validate step dicts (kind, template_id, task_title, task_due_days, wait_hours,
+    at_best_hour)."""
     from amity.activities.outreach_models import EmailTemplate
 
     out = []
@@ -79,7 +80,13 @@ def _check_steps(db: Session, steps: list[dict[str, Any]]) -> list[dict[str, Any
         if kind not in STEP_KINDS:
             raise ValidationFailed("sequence.step_kind", f"Unknown step kind {kind!r}", field)
         step = {"kind": kind, "template_id": None, "task_title": None, "task_due_days": None,
-                "wait_hours": None}
+                "wait_hours": None, "at_best_hour": False}
+        if raw.get("at_best_hour"):
+            if kind != "email":
+                raise ValidationFailed("sequence.best_hour_email_only",
+                                       "Only an email step can wait for the contact's best "
+                                       "hour", f"{field}.at_best_hour")
+            step["at_best_hour"] = True
         if kind == "email":
             tid = raw.get("template_id")
             t = db.get(EmailTemplate, tid) if tid is not None else None
@@ -109,7 +116,8 @@ def _check_steps(db: Session, steps: list[dict[str, Any]]) -> list[dict[str, Any
 def _snapshot(db: Session, seq: Sequence) -> dict[str, Any]:
     snap = {k: getattr(seq, k) for k in SEQUENCE_FIELDS}
     snap["steps"] = [{"kind": s.kind, "template_id": s.template_id, "task_title": s.task_title,
-                      "task_due_days": s.task_due_days, "wait_hours": s.wait_hours}
+                      "task_due_days": s.task_due_days, "wait_hours": s.wait_hours,
+                      "at_best_hour": s.at_best_hour}
                      for s in steps_of(db, seq.id)]
     return snap
 

@@ -154,7 +154,8 @@ def _sequences_page(request: Request, db: Session, user: User, *,
             db, sequence_id=seq.id, limit=50,
             visible=lambda stmt: scoped(db, stmt, user, Contact, Permission.CONTACTS_VIEW))
         listed.append((seq_queries.sequence_out(db, seq), rows))
-    empty_step = {"kind": "", "template_id": "", "task_title": "", "wait_hours": ""}
+    empty_step = {"kind": "", "template_id": "", "task_title": "", "wait_hours": "",
+                  "timing": ""}
     return render(request, "sequences/index.html", {
         "sequences": listed, "templates_": list_templates(db),
         "may_define": scope_for(user, Permission.SETTINGS_MANAGE) != "none",
@@ -176,16 +177,18 @@ def add_sequence(request: Request, db: DbSession, user: WebUser, name: Text = ""
                  kind: Annotated[list[str] | None, Form()] = None,
                  template_id: Annotated[list[str] | None, Form()] = None,
                  task_title: Annotated[list[str] | None, Form()] = None,
-                 wait_hours: Annotated[list[str] | None, Form()] = None) -> Response:
-    """One row per step (kind, template, task title, wait hours); rows without a kind are
-    ignored. A refused sequence re-renders the form with the message next to the name or
-    under the step it is about."""
+                 wait_hours: Annotated[list[str] | None, Form()] = None,
+                 timing: Annotated[list[str] | None, Form()] = None) -> Response:
+    """One row per step (kind, template, task title, wait hours, timing: "" at once or
+    "best_hour"); rows without a kind are ignored. A refused sequence re-renders the form with
+    the message next to the name or under the step it is about."""
     require(user, Permission.SETTINGS_MANAGE)
     kinds = (kind or [])[:50]
     typed = [{"kind": k, "template_id": _nth(template_id, i) or "",
-              "task_title": _nth(task_title, i) or "", "wait_hours": _nth(wait_hours, i) or ""}
+              "task_title": _nth(task_title, i) or "", "wait_hours": _nth(wait_hours, i) or "",
+              "timing": _nth(timing, i) or ""}
              for i, k in enumerate(kinds)]
-    blank = {"kind": "", "template_id": "", "task_title": "", "wait_hours": ""}
+    blank = {"kind": "", "template_id": "", "task_title": "", "wait_hours": "", "timing": ""}
     form: dict[str, Any] = {"name": name, "description": description,
                             "steps": typed + [blank] * max(0, 4 - len(typed))}
     steps = []
@@ -197,7 +200,8 @@ def add_sequence(request: Request, db: DbSession, user: WebUser, name: Text = ""
                 steps.append(StepIn.model_validate({
                     "kind": k, "template_id": _nth(template_id, i),
                     "task_title": _nth(task_title, i),
-                    "wait_hours": _nth(wait_hours, i)}).as_values())
+                    "wait_hours": _nth(wait_hours, i),
+                    "at_best_hour": _nth(timing, i) == "best_hour"}).as_values())
             except ValidationError as exc:
                 why = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
                 raise ValidationFailed("sequence.step_invalid", f"Step {i + 1}: {why}",
