@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from amity.activities.models import Interaction
 from amity.analytics import kpis, periods, rollups
+from amity.analytics.days import split
 from amity.analytics.models import customer_first, order_days
 from amity.cli_analytics import analytics_app
 from amity.commerce.models import Order
@@ -174,13 +175,13 @@ def test_a_refresh_with_nothing_changed_reads_nothing(database: Database) -> Non
 
 
 def test_split_cuts_whole_utc_days_and_partial_ends() -> None:
-    days, edges = rollups.split(t("2026-01-01 05:00"), t("2026-02-01 05:00"))
+    days, edges = split(t("2026-01-01 05:00"), t("2026-02-01 05:00"))
     assert days == (date(2026, 1, 2), date(2026, 2, 1))
     assert edges == [(t("2026-01-01 05:00"), t("2026-01-02 00:00")),
                      (t("2026-02-01 00:00"), t("2026-02-01 05:00"))]
-    assert rollups.split(t("2026-01-01 00:00"), t("2026-02-01 00:00")) == (
+    assert split(t("2026-01-01 00:00"), t("2026-02-01 00:00")) == (
         (date(2026, 1, 1), date(2026, 2, 1)), [])
-    assert rollups.split(t("2026-01-01 05:00"), t("2026-01-01 23:00")) == (
+    assert split(t("2026-01-01 05:00"), t("2026-01-01 23:00")) == (
         None, [(t("2026-01-01 05:00"), t("2026-01-01 23:00"))])
 
 

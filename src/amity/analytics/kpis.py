@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from amity.activities.models import Interaction
 from amity.analytics import retention, rollups
+from amity.analytics.days import day_of, midnight, split
 from amity.analytics.definitions import KPIS
 from amity.analytics.periods import Period
 from amity.auth.models import User
@@ -119,20 +120,27 @@ def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dic
                                   .where(*counted_orders(f), between(Order.ordered_at, p)))
                         or 0)
     if rolled:  # one statement: the roll-ups' whole days and the live partial days
-        days, edges = rollups.split(p.lo, p.hi)
-        edge = or_(false(), *(and_(Order.ordered_at >= a, Order.ordered_at < b)
-                              for a, b in edges))
-        cut = rollups.midnight(rollups.day_of(p.hi))
+        days, edges = split(p.lo, p.hi)
+        cut = midnight(day_of(p.hi))
         cents = rollups.raw(Order.total)
-        live = [select(func.count()).select_from(Order).where(*counted_orders(f), edge),
-                select(func.sum(cents)).where(*counted_orders(f), edge),
-                select(func.sum(cents)).where(*counted_orders(f), Order.contact_id.is_not(None),
-                                              Order.ordered_at >= cut, Order.ordered_at < p.hi)]
-        row = db.execute(select(*rollups.order_reads(days, p.hi, f.currency, f.owners),
-                                *(q.scalar_subquery() for q in live))).one()
-        n = [int(v or 0) for v in row]
-        orders, revenue = n[0] + n[4], Decimal(n[1] + n[5]).scaleb(-2)
-        life_revenue, life_customers = Decimal(n[2] + n[6]).scaleb(-2), n[3]
+        reads = [*rollups.order_reads(days, p.hi, f.currency, f.owners),
+                 select(func.sum(cents)).where(*counted_orders(f), Order.contact_id.is_not(None),
+                                               Order.ordered_at >= cut,
+                                               Order.ordered_at < p.hi).scalar_subquery()]
+        # each partial day read once, as a plain range (an index-only scan)
+        parts = [select(cents.label("cents")).where(*counted_orders(f), Order.ordered_at >= a,
+                                                    Order.ordered_at < b) for a, b in edges]
+        if parts:
+            live = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+            row = db.execute(select(*reads, func.count(), func.sum(live.c.cents))
+                             .select_from(live)).one()
+        else:
+            row = db.execute(select(*reads)).one()
+        # whole days' orders, cents, customers' cents before hi's day, customers before hi;
+        # customers' cents in hi's day; the partial days' orders and cents
+        n = [int(v or 0) for v in row] + [0, 0]
+        orders, revenue = n[0] + n[5], Decimal(n[1] + n[6]).scaleb(-2)
+        life_revenue, life_customers = Decimal(n[2] + n[4]).scaleb(-2), n[3]
     else:
         orders, revenue = order_sums(db, p.lo, p.hi, f)
         life_revenue = customer_revenue(db, None, p.hi, f)
@@ -229,16 +237,23 @@ def activity_counts(db: Session, lo: datetime, hi: datetime,
 
 def activity_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
     if rolled:  # one statement: the roll-ups' whole days and the live partial days
-        days, edges = rollups.split(p.lo, p.hi)
-        ch, when = Interaction.channel, Interaction.occurred_at
-        edge = or_(false(), *(and_(when >= a, when < b) for a, b in edges))
-        live = [select(func.sum(case((kind, 1), else_=0)))
-                .where(Interaction.deleted_at.is_(None), edge,
-                       *owned(Interaction.owner_id, f.owners)).scalar_subquery()
-                for kind in (ch == "call", and_(ch == "email", Interaction.direction == "outbound"),
-                             ch == "meeting")]
-        row = db.execute(select(*rollups.activity_reads(days, f.owners), *live)).one()
-        n = [int(v or 0) for v in row]
+        days, edges = split(p.lo, p.hi)
+        when = Interaction.occurred_at
+        # each partial day read once, as a plain range (an index-only scan)
+        parts = [select(Interaction.channel.label("ch"), Interaction.direction.label("dir"))
+                 .where(Interaction.deleted_at.is_(None), when >= a, when < b,
+                        *owned(Interaction.owner_id, f.owners)) for a, b in edges]
+        reads = rollups.activity_reads(days, f.owners)
+        if parts:
+            live = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+            ch = live.c.ch
+            row = db.execute(select(*reads, *(
+                func.sum(case((kind, 1), else_=0))
+                for kind in (ch == "call", and_(ch == "email", live.c.dir == "outbound"),
+                             ch == "meeting"))).select_from(live)).one()
+        else:
+            row = db.execute(select(*reads)).one()
+        n = [int(v or 0) for v in row] + [0, 0, 0]
         calls, emails, meetings = n[0] + n[3], n[1] + n[4], n[2] + n[5]
     else:
         calls, emails, meetings = activity_counts(db, p.lo, p.hi, f)

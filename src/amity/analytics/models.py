@@ -13,7 +13,7 @@ by currency and time with their customer, total, status and owner (order and ret
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -125,6 +125,22 @@ customer_orders = Table(
     Index("ix_analytics_customer_orders_at", "currency", "owner_key", "at",
           postgresql_include=["next_at", "contact_id"]),
     Index("ix_analytics_customer_orders_contact", "contact_id", "currency", "owner_key", "at"),
+    Index("ix_analytics_customer_orders_next", "currency", "owner_key", "next_at",
+          postgresql_include=["at"]),
+)
+# The chain's rows over all owners counted per (currency, UTC day of the order, UTC day of the
+# customer's next order, NO_NEXT when there is none): retention and buyers for the whole
+# business sum whole days here and read only the partial days at a period's edges from the
+# chain (analytics.retention), instead of ranging over every order of the window.
+NO_NEXT = date(9999, 12, 31)
+order_pairs = Table(
+    "analytics_order_pairs", Base.metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("next_day", Date, primary_key=True),
+    Column("customers", Integer, nullable=False),
+    Index("ix_analytics_order_pairs", "currency", "day", "next_day",
+          postgresql_include=["customers"]),
 )
 # What each source row counted for when the roll-ups last saw it (its time, owner, currency,
 # kind and amount; for orders its customer), so a refresh applies the difference between that

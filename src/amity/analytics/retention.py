@@ -19,6 +19,14 @@ number of distinct customers who bought in a period (``buyers``).
 The chain is exact at any instant (no day grain, so any time zone); it exists per single owner
 and over all owners. A team of several owners is a different chain (a customer's next order
 may be another member's), so teams are counted live.
+
+Every number above is a count of chain rows with ``at`` in ``[x, y)`` and no next order before
+``z`` (``y <= z``). Over all owners the range holds every order of the window (a million
+customers: hundreds of thousands of rows), so there the whole UTC days come from
+``analytics_order_pairs`` (chain rows per day of the order and day of the next one) and only
+the partial days at the edges from the chain: orders in the partial days at ``x`` and ``y``,
+and orders of the whole days whose next order falls in the partial day from ``z`` to the next
+midnight. The numbers are the same in every time zone.
 """
 
 from __future__ import annotations
@@ -28,10 +36,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
+from sqlalchemy import exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from amity.analytics.models import NIL_OWNER, customer_orders
+from amity.analytics.days import day_of, first_day_from, midnight, split, utc_day
+from amity.analytics.models import NIL_OWNER, NO_NEXT, customer_orders, order_pairs
 from amity.commerce.models import COUNTED_STATUSES, Order
 
 COLUMNS = ["order_id", "owner_key", "currency", "contact_id", "at", "next_at"]
@@ -57,6 +66,32 @@ def fill(db: Session, contacts: Sequence[uuid.UUID] | None = None) -> None:
         db.execute(insert(customer_orders).from_select(COLUMNS, stmt))
 
 
+def fill_pairs(db: Session) -> None:
+    """Count the whole chain over all owners into ``analytics_order_pairs`` (emptied by the
+    caller)."""
+    c = customer_orders.c
+    day = utc_day(db, c.at)
+    nxt = func.coalesce(utc_day(db, c.next_at), literal(NO_NEXT, order_pairs.c.next_day.type))
+    db.execute(insert(order_pairs).from_select(
+        ["currency", "day", "next_day", "customers"],
+        select(c.currency, day, nxt, func.count()).where(c.owner_key == NIL_OWNER)
+        .group_by(c.currency, day, nxt)))
+
+
+PairKey = tuple[Any, ...]  # (day, currency, next_day)
+
+
+def pair_deltas(db: Session, contacts: Sequence[uuid.UUID], sign: int,
+                deltas: dict[PairKey, list[int]]) -> None:
+    """Add ``sign`` for each chain row (over all owners) of these customers to ``deltas``."""
+    c = customer_orders.c
+    for currency, at, next_at in db.execute(
+            select(c.currency, c.at, c.next_at).where(c.contact_id.in_(list(contacts)),
+                                                       c.owner_key == NIL_OWNER)):
+        key = (day_of(at), currency, NO_NEXT if next_at is None else day_of(next_at))
+        deltas[key] = [deltas.get(key, [0])[0] + sign]
+
+
 def owner_key(owners: Sequence[uuid.UUID] | None) -> uuid.UUID | None:
     """The chain that answers for these owners, or None (a team: counted live)."""
     if owners is None:
@@ -64,13 +99,46 @@ def owner_key(owners: Sequence[uuid.UUID] | None) -> uuid.UUID | None:
     return owners[0] if len(owners) == 1 else None
 
 
+def _not_before(z: datetime) -> Any:  # the row's customer has no next order before z
+    c = customer_orders.c
+    return or_(c.next_at.is_(None), c.next_at >= z)
+
+
+def _rows(currency: str, key: uuid.UUID, x: datetime, y: datetime, z: datetime) -> Any:
+    """Chain rows with ``at`` in ``[x, y)`` and no next order before ``z`` (``y <= z``), as one
+    SQL expression: a range count over the chain, or over all owners (``NIL_OWNER``) the
+    whole days' sum from ``analytics_order_pairs`` plus the partial days from the chain."""
+    c, p = customer_orders.c, order_pairs.c
+    mine = [c.currency == currency, c.owner_key == key]
+
+    def count(*where: Any) -> Any:
+        return func.coalesce(select(func.count()).select_from(customer_orders)
+                             .where(*mine, *where).scalar_subquery(), 0)
+
+    if x >= y:
+        return literal(0)
+    if key != NIL_OWNER:
+        return count(c.at >= x, c.at < y, _not_before(z))
+    days, edges = split(x, y)
+    terms = [count(c.at >= a, c.at < b, _not_before(z)) for a, b in edges]
+    if days is not None:
+        next_day = first_day_from(z)  # next orders on or after it are after z
+        terms.append(func.coalesce(select(func.sum(p.customers)).where(
+            p.currency == currency, p.day >= days[0], p.day < days[1],
+            p.next_day >= next_day).scalar_subquery(), 0))
+        if midnight(next_day) > z:  # and those whose next order falls in [z, that day)
+            terms.append(count(c.next_at >= z, c.next_at < midnight(next_day),
+                               c.at >= midnight(days[0]), c.at < midnight(days[1])))
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 def buyers(db: Session, *, currency: str, key: uuid.UUID, lo: datetime, hi: datetime) -> int:
     """Distinct customers with a counted order in ``[lo, hi)``: the rows that are their
     customer's last order before ``hi`` (no COUNT DISTINCT)."""
-    c = customer_orders.c
-    return int(db.scalar(select(func.count()).select_from(customer_orders).where(
-        c.currency == currency, c.owner_key == key, c.at >= lo, c.at < hi,
-        or_(c.next_at.is_(None), c.next_at >= hi))) or 0)
+    return int(db.scalar(select(_rows(currency, key, lo, hi, hi))) or 0)
 
 
 def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
@@ -80,18 +148,13 @@ def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
     n = timedelta(days=window_days)
     c = customer_orders.c
 
-    def last_before(t: datetime) -> Any:  # the row is its customer's last order before t
-        return or_(c.next_at.is_(None), c.next_at >= t)
-
     def active(t: datetime) -> Any:
-        return func.sum(case((and_(c.at >= t - n, c.at < t, last_before(t)), 1), else_=0))
+        return _rows(currency, key, t - n, t, t)
 
     def lapsed(start: datetime, end: datetime) -> Any:
         """Active at ``start`` but no longer at ``end``, when the last order before ``end``
         is before ``start``."""
-        cut = min(start, end - n)
-        return func.sum(case((and_(c.at >= start - n, c.at < cut, last_before(end)), 1),
-                             else_=0))
+        return _rows(currency, key, start - n, min(start, end - n), end)
 
     def lapsed_in_gap(start: datetime, end: datetime) -> Any:
         """The same when that last order falls in ``[start, end - N)``: active at ``start``
@@ -105,15 +168,12 @@ def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
                                  other.c.at >= start - n, other.c.at < start)
         return (select(func.count()).select_from(customer_orders)
                 .where(c.currency == currency, c.owner_key == key, c.at >= start,
-                       c.at < end - n, last_before(end), earlier).scalar_subquery())
+                       c.at < end - n, _not_before(end), earlier).scalar_subquery())
 
-    scan = (select(active(before_lo), lapsed(before_lo, lo), active(lo), lapsed(lo, hi))
-            .where(c.currency == currency, c.owner_key == key, c.at >= before_lo - n,
-                   c.at < max(lo, hi - n)).subquery())
-    row = db.execute(select(*scan.c, lapsed_in_gap(before_lo, lo),
-                            lapsed_in_gap(lo, hi))).one()
-    a, lost_a, b, lost_b, gap_a, gap_b = (int(v or 0) for v in row)
+    row = db.execute(select(active(before_lo), lapsed(before_lo, lo), lapsed_in_gap(before_lo, lo),
+                            active(lo), lapsed(lo, hi), lapsed_in_gap(lo, hi))).one()
+    a, lost_a, gap_a, b, lost_b, gap_b = (int(v or 0) for v in row)
     return a, a - lost_a - gap_a, b, b - lost_b - gap_b
 
 
-__all__ = ["buyers", "counts", "fill", "owner_key"]
+__all__ = ["buyers", "counts", "fill", "fill_pairs", "owner_key", "pair_deltas"]

@@ -24,16 +24,14 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Date,
     and_,
     case,
-    cast,
     delete,
     false,
     func,
@@ -47,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from amity.activities.models import Interaction
 from amity.analytics import retention
+from amity.analytics.days import day_of, midnight, split, utc_day
 from amity.analytics.models import (
     NIL_OWNER,
     customer_first,
@@ -54,6 +53,7 @@ from amity.analytics.models import (
     first_days,
     interaction_days,
     order_days,
+    order_pairs,
     rollup_keys,
     rollup_state,
 )
@@ -64,7 +64,6 @@ from amity.core.db import is_postgres
 SOURCES = ("orders", "interactions")
 LAG = timedelta(minutes=5)  # rows are re-read this far before the watermark (late commits)
 CHUNK = 500
-DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -75,34 +74,6 @@ class RefreshStats:
     days: int  # UTC days recomputed
     customers: int  # customers whose first orders were recomputed (orders only)
     ms: float
-
-
-def utc_day(db: Session, column: Any) -> Any:
-    """The UTC calendar day of a stored time, in SQL (the same day ``day_of`` gives)."""
-    if is_postgres(db):
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
-
-
-def day_of(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
-
-
-def midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def split(lo: datetime, hi: datetime) -> tuple[tuple[date, date] | None,
-                                               list[tuple[datetime, datetime]]]:
-    """``[lo, hi)`` as whole UTC days ``[first, end)`` and the partial days around them."""
-    first = day_of(lo) if midnight(day_of(lo)) == lo else day_of(lo) + DAY
-    end = day_of(hi)
-    if first >= end:
-        return None, [(lo, hi)] if lo < hi else []
-    edges = [(lo, midnight(first))] if lo < midnight(first) else []
-    if midnight(end) < hi:
-        edges.append((midnight(end), hi))
-    return (first, end), edges
 
 
 def raw(column: Any) -> Any:
@@ -197,7 +168,8 @@ def _set_state(db: Session, source: str, *, watermark: datetime, full: bool) -> 
                                            rebuilt_at=at if full or old is None else old))
 
 
-TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days, customer_orders),
+TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days, customer_orders,
+                     order_pairs),
           "interactions": (rollup_keys, interaction_days)}
 TABLE_NAMES = sorted({t.name for ts in TABLES.values() for t in ts} | {rollup_state.name})
 
@@ -210,10 +182,12 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
         db.execute(delete(customer_first))
         db.execute(delete(first_days))
         db.execute(delete(customer_orders))
+        db.execute(delete(order_pairs))
         _fill_orders(db)
         _fill_first(db)
         _fill_first_days(db)
         retention.fill(db)
+        retention.fill_pairs(db)
         days = db.scalar(select(func.count(func.distinct(order_days.c.day)))) or 0
         customers = db.scalar(select(func.count()).select_from(customer_first)
                               .where(customer_first.c.owner_key == NIL_OWNER)) or 0
@@ -288,16 +262,20 @@ def _firsts(db: Session, contacts: list[uuid.UUID], sign: int,
 
 def _refresh_customers(db: Session, contacts: set[uuid.UUID]) -> None:
     """Recompute these customers' first orders and order chains, and the per-day counts of
-    first orders."""
+    first orders and of the chain's pairs of days."""
     deltas: dict[tuple[Any, ...], list[int]] = {}
+    pairs: dict[tuple[Any, ...], list[int]] = {}
     for group in _chunks(sorted(contacts)):
         _firsts(db, group, -1, deltas)
+        retention.pair_deltas(db, group, -1, pairs)
         db.execute(delete(customer_first).where(customer_first.c.contact_id.in_(group)))
         _fill_first(db, group)
         db.execute(delete(customer_orders).where(customer_orders.c.contact_id.in_(group)))
         retention.fill(db, group)
         _firsts(db, group, 1, deltas)
+        retention.pair_deltas(db, group, 1, pairs)
     _apply(db, first_days, ["day", "currency", "owner_key"], ["customers"], deltas)
+    _apply(db, order_pairs, ["day", "currency", "next_day"], ["customers"], pairs)
 
 
 def _fill_first_days(db: Session) -> None:
