@@ -139,3 +139,42 @@ def test_owner_must_lie_within_the_create_or_edit_scope(anon: Any, database: Dat
     r = anon.patch(f"/api/v1/companies/{co['id']}", headers=rep,
                    json={"owner_id": str(w.ids["mate"])})
     assert r.status_code == 200 and r.json()["owner_id"] == str(w.ids["mate"])
+
+
+def test_sensitive_interaction_fields_are_hidden_and_refused(anon: Any,
+                                                             database: Database) -> None:
+    w, contact, _ = _setup(anon, database)
+    root, rep = _h(w.tokens["root"]), _h(w.tokens["sales_rep"])
+    for body in ({"entity": "interaction", "key": "mood", "label": "Mood", "type": "text",
+                  "sensitive": True},
+                 {"entity": "interaction", "key": "topic", "label": "Topic", "type": "text"}):
+        assert anon.post("/api/v1/custom-fields", json=body, headers=root).status_code == 201
+    r = anon.post("/api/v1/interactions", headers=root, json={
+        "channel": "call", "direction": "inbound", "external_source": "pbx",
+        "external_id": "call-1", "participants": [{"contact_id": contact["id"]}],
+        "custom_fields": {"mood": "furious", "topic": "billing"}})
+    assert r.status_code == 201, r.text
+    iid = r.json()["id"]
+    shown = anon.get(f"/api/v1/interactions/{iid}", headers=rep)
+    assert shown.status_code == 200 and shown.json()["custom_fields"] == {"topic": "billing"}
+    listed = anon.get("/api/v1/interactions", params={"contact_id": contact["id"]},
+                      headers=rep).json()["items"]
+    assert [i["custom_fields"] for i in listed if i["id"] == iid] == [{"topic": "billing"}]
+    again = anon.post("/api/v1/interactions", headers=rep, json={  # the same external id
+        "channel": "call", "direction": "inbound", "external_source": "pbx",
+        "external_id": "call-1", "participants": [{"contact_id": contact["id"]}]})
+    assert again.status_code == 200 and "furious" not in again.text
+    before = fingerprint(database)
+    assert_problem(anon.patch(f"/api/v1/interactions/{iid}", headers=rep,
+                              json={"custom_fields": {"mood": "calm"}}), 403,
+                   field="custom_fields.mood", code="field.forbidden")
+    assert_problem(anon.post("/api/v1/interactions", headers=rep, json={
+        "channel": "call", "participants": [{"contact_id": contact["id"]}],
+        "custom_fields": {"mood": "calm"}}), 403, field="custom_fields.mood")
+    assert fingerprint(database) == before
+    r = anon.patch(f"/api/v1/interactions/{iid}", headers=rep,
+                   json={"custom_fields": {"topic": "refund"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["custom_fields"] == {"topic": "refund"}
+    full = anon.get(f"/api/v1/interactions/{iid}", headers=_h(w.tokens["admin"])).json()
+    assert full["custom_fields"] == {"mood": "furious", "topic": "refund"}

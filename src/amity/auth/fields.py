@@ -97,10 +97,16 @@ def check_write(db: Session, user: User, entity: str, data: BaseModel, permissio
                 *, prefix: str = "") -> None:
     """Refuse (403, naming the field) input that sets a field the user may not see, or an
     owner outside the scope of ``permission`` (create or edit)."""
-    sent = data.model_fields_set
-    if "owner_id" in sent:
+    if "owner_id" in data.model_fields_set:
         check_owner(db, user, getattr(data, "owner_id", None), permission,
                     field=f"{prefix}owner_id")
+    check_sensitive_write(db, user, entity, data, prefix=prefix)
+
+
+def check_sensitive_write(db: Session, user: User, entity: str, data: BaseModel, *,
+                          prefix: str = "") -> None:
+    """Refuse (403, naming the field) input that sets a field the user may not see."""
+    sent = data.model_fields_set
     if can_see_sensitive(user):
         return
     for attr in SENSITIVE_ATTRS[entity]:

@@ -1,5 +1,6 @@
 """/interactions: calls, emails, meetings and every other channel; /notifications: the
-signed-in user's reminders."""
+signed-in user's reminders. Custom fields marked sensitive are left out of every interaction
+sent to a user who may not see them, and such a user may not write them (auth.fields)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from amity.api.deps import (
     parse_if_match,
 )
 from amity.api.idempotency import idempotent
+from amity.auth import fields
 from amity.auth.access import FieldForbidden, Permission, check_owner, check_reference, require
 from amity.auth.models import User
 from amity.companies.models import Company
@@ -60,10 +62,16 @@ def _load(db: DbSession, user: User, interaction_id: uuid.UUID, *, write: bool,
     return i
 
 
+def _out(db: DbSession, user: User, items: list[Interaction]) -> list[InteractionRead]:
+    return fields.redact(db, user, "interaction",
+                         [InteractionRead.model_validate(i) for i in items])
+
+
 def _check_input(db: DbSession, user: User, body: InteractionCreate | InteractionUpdate) -> None:
     """Records named must be visible (else 422 as if unknown); the user must be allowed to
     edit one of the contacts (or, with none, the company or deal; with none of those, to
-    own the record)."""
+    own the record); sensitive custom fields only by those who may see them (403)."""
+    fields.check_sensitive_write(db, user, "interaction", body)
     sent = body.model_fields_set
     contact_ids = [p.contact_id for p in body.participants or [] if p.contact_id]
     for n, p in enumerate(body.participants or []):
@@ -98,7 +106,7 @@ def create_interaction(body: InteractionCreate, db: DbSession, user: CurrentUser
             except NotFound as exc:
                 raise Conflict("interaction.exists", "An interaction with this external id "
                                "was recorded already", "external_id") from exc
-            out = InteractionRead.model_validate(known).model_dump(mode="json")
+            out = _out(db, user, [known])[0].model_dump(mode="json")
             return JSONResponse(out, headers={"ETag": etag(known.version)})
     _check_input(db, user, body)
     if not any(p.contact_id for p in body.participants or []):
@@ -137,21 +145,21 @@ def list_interactions(
         occurred_before=occurred_before, deleted=deleted)
     page = queries.list_interactions(db, user, filters=filters, sort=sort, cursor=cursor,
                                      limit=limit or settings.page_size_default)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return {"items": _out(db, user, list(page.items)), "next_cursor": page.next_cursor}
 
 
 @router.get("/interactions/{interaction_id}", response_model=InteractionRead)
 def get_interaction(interaction_id: uuid.UUID, response: Response, db: DbSession,
-                    user: CurrentUser, include_deleted: bool = False) -> Interaction:
+                    user: CurrentUser, include_deleted: bool = False) -> InteractionRead:
     i = _load(db, user, interaction_id, write=False, include_deleted=include_deleted)
     response.headers["ETag"] = etag(i.version)
-    return i
+    return _out(db, user, [i])[0]
 
 
 @router.patch("/interactions/{interaction_id}", response_model=InteractionRead)
 def update_interaction(interaction_id: uuid.UUID, body: InteractionUpdate, response: Response,
                        db: DbSession, user: CurrentUser,
-                       if_match: IfMatch = None) -> Interaction:
+                       if_match: IfMatch = None) -> InteractionRead:
     i = _load(db, user, interaction_id, write=True)
     _check_input(db, user, body)
     i = service.update_interaction(db, interaction=i, data=body, actor=user,
@@ -159,7 +167,7 @@ def update_interaction(interaction_id: uuid.UUID, body: InteractionUpdate, respo
     db.flush()
     check_interaction(db, user, i, write=True)  # may not move it out of one's own reach
     response.headers["ETag"] = etag(i.version)
-    return i
+    return _out(db, user, [i])[0]
 
 
 @router.delete("/interactions/{interaction_id}", status_code=204,
@@ -174,9 +182,9 @@ def delete_interaction(interaction_id: uuid.UUID, db: DbSession, user: CurrentUs
 
 @router.post("/interactions/{interaction_id}/restore", response_model=InteractionRead)
 def restore_interaction(interaction_id: uuid.UUID, db: DbSession,
-                        user: CurrentUser) -> Interaction:
+                        user: CurrentUser) -> InteractionRead:
     i = _load(db, user, interaction_id, write=True, include_deleted=True)
-    return service.restore_interaction(db, interaction=i, actor=user)
+    return _out(db, user, [service.restore_interaction(db, interaction=i, actor=user)])[0]
 
 
 @router.get("/notifications", response_model=PageOut[NotificationRead], tags=["notifications"],
