@@ -41,6 +41,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from amity.activities.models import Interaction
@@ -275,7 +276,27 @@ def _refresh_customers(db: Session, contacts: set[uuid.UUID]) -> None:
         _firsts(db, group, 1, deltas)
         retention.pair_deltas(db, group, 1, pairs)
     _apply(db, first_days, ["day", "currency", "owner_key"], ["customers"], deltas)
-    _apply(db, order_pairs, ["day", "currency", "next_day"], ["customers"], pairs)
+    _add_pairs(db, pairs)
+
+
+def _add_pairs(db: Session, deltas: dict[tuple[Any, ...], list[int]]) -> None:
+    """Add ``deltas`` (by day, currency, next day) to the pairs of days key by key (an upsert;
+    a day holds hundreds of pairs, so rewriting whole days as ``_apply`` does would rewrite
+    most of the table on every refresh), then drop the pairs that came to zero."""
+    rows = [{"day": k[0], "currency": k[1], "next_day": k[2], "customers": d[0]}
+            for k, d in sorted(deltas.items()) if d[0]]
+    dialect = postgresql if is_postgres(db) else sqlite
+    p = order_pairs.c
+    for group in _chunks(rows):
+        stmt = dialect.insert(order_pairs).values(group)
+        db.execute(stmt.on_conflict_do_update(
+            index_elements=["currency", "day", "next_day"],
+            set_={"customers": p.customers + stmt.excluded.customers}))
+    for currency in {r["currency"] for r in rows}:
+        days = sorted({r["day"] for r in rows if r["currency"] == currency})
+        for group in _chunks(days):
+            db.execute(delete(order_pairs).where(p.currency == currency, p.day.in_(group),
+                                                 p.customers == 0))
 
 
 def _fill_first_days(db: Session) -> None:
