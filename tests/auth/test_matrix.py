@@ -10,10 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from amity.auth import service as auth
-from amity.auth.models import Role, Team, User
+from amity.auth.models import Role, Team, User, team_members
 from amity.commerce.models import ExchangeRate, Order, Product
 from amity.companies.models import Company
 from amity.contacts.models import Contact
@@ -64,6 +64,35 @@ def test_every_api_operation_has_a_matrix_entry(app: Any) -> None:
     stale = sorted(MATRIX.keys() - ops)
     assert not missing, f"add these operations to tests/auth/matrix.py: {missing}"
     assert not stale, f"these matrix entries match no operation: {stale}"
+
+
+def test_the_fingerprint_sees_each_kind_of_change(database: Database) -> None:
+    """The check behind "a denied write changes nothing" can fail: every kind of change a
+    denied write could make shows in the fingerprint."""
+    world = build_world(database)
+    ids = make_records(database, world.ids["sales_rep"])
+    with database.transaction() as s:  # built-in roles outlive the test's data: change another
+        s.add(Role(name="custom-fingerprint", builtin=False,
+                   permissions={"contacts": {"view": "own"}}))
+    changes: list[Any] = [
+        update(Contact).where(Contact.id == ids["contact_id"]).values(version=Contact.version + 1),
+        update(Contact).where(Contact.id == ids["contact_id"])
+        .values(owner_id=world.ids["outsider"]),
+        update(Company).where(Company.id == ids["company_id"]).values(deleted_at=now()),
+        update(Deal).where(Deal.id == ids["deal_id"]).values(owner_id=world.ids["mate"]),
+        update(Order).where(Order.id == ids["order_id"]).values(version=Order.version + 1),
+        update(Ticket).where(Ticket.id == ids["ticket_id"]).values(status="solved"),
+        update(User).where(User.id == world.ids["mate"]).values(is_active=False),
+        update(Role).where(Role.name == "custom-fingerprint")
+        .values(permissions={"contacts": {"view": "all"}}),
+        delete(team_members).where(team_members.c.user_id == world.ids["mate"]),
+    ]
+    for change in changes:
+        before = fingerprint(database)
+        with database.transaction() as s:
+            assert s.execute(change).rowcount == 1, change
+        assert fingerprint(database) != before, change
+    assert fingerprint(database) == fingerprint(database)
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
@@ -230,10 +259,12 @@ def test_permission_matrix(role: str, app: Any, anon: Any, database: Database) -
                 ids.update(dedupe_target(database, path, ids))
                 if op.deleted:
                     _soft_delete(database, ids)
-            before = fingerprint(database) if method != "GET" else None
+            want = _expect(role, op, relation)
+            # A write that should be refused must leave everything as it was. (One that should
+            # succeed but is refused is already wrong by its status.)
+            before = fingerprint(database) if method != "GET" and want >= 400 else None
             r = anon.request(method, _url(path, ids), headers=headers,
                              json=op.body(ids) if op.body else None)
-            want = _expect(role, op, relation)
             checked += 1
             if r.status_code != want:
                 wrong.append(f"{method} {path} [{relation}]: got {r.status_code}, "

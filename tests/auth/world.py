@@ -7,12 +7,13 @@ Expectations are computed from ``BUILTIN_ROLES`` (the specification of the built
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from amity.activities.models import (
     CalendarFeed,
@@ -48,7 +49,12 @@ from amity.deals.models import (
 from amity.notes import service as notes
 from amity.notes.models import Note
 from amity.notes.schemas import NoteCreate
-from tests.auth.matrix_tickets import ticket_fingerprint, ticket_records
+from tests.auth.matrix_tickets import (
+    raw_rows,
+    row_counts,
+    ticket_fingerprint,
+    ticket_records,
+)
 
 ROLES = tuple(BUILTIN_ROLES)  # admin, manager, sales_rep, support_agent, read_only
 RELATIONS = ("own", "mate", "other")  # record owned by the actor, a teammate, another team
@@ -165,25 +171,21 @@ def fingerprint(database: Database) -> dict[str, Any]:
     """Everything a write could change: row counts, versions, owners, user and team state."""
     with database.transaction(write=False) as s:
         out: dict[str, Any] = {}
-        for model in (Contact, Company, Note, AuditEntry, EventRecord, User, Team, Role,
-                      CustomFieldDefinition, ApiToken, ContactConsent, Deal, DealContact,
-                      DealLine, DealStageChange, Pipeline, Stage, LostReason, Product, Order,
-                      OrderLine, ExchangeRate, Task, Interaction, InteractionParticipant,
-                      Notification, CalendarFeed):
-            out[model.__tablename__] = int(s.scalar(select(func.count()).select_from(model))
-                                           or 0)
-        out["team_members"] = sorted((str(r[0]), str(r[1])) for r in s.execute(
-            select(team_members.c.team_id, team_members.c.user_id)))
+        out.update(row_counts(s, Contact, Company, Note, AuditEntry, EventRecord, User, Team,
+                              Role, CustomFieldDefinition, ApiToken, ContactConsent, Deal,
+                              DealContact, DealLine, DealStageChange, Pipeline, Stage,
+                              LostReason, Product, Order, OrderLine, ExchangeRate, Task,
+                              Interaction, InteractionParticipant, Notification, CalendarFeed))
+        out["team_members"] = raw_rows(s, team_members.c.team_id, team_members.c.user_id)
         for model in (Contact, Company, Note, Deal, Order, Product, Pipeline, Stage):
-            out[f"{model.__tablename__}.rows"] = sorted(
-                (str(r[0]), r[1], str(r[2]), str(r[3])) for r in s.execute(
-                    select(model.id, model.version, getattr(model, "owner_id", model.id),
-                           getattr(model, "deleted_at", None) or model.archived_at)))
-        out["users.rows"] = sorted((str(u.id), u.name, u.is_active, str(u.role_id), u.is_admin)
-                                   for u in s.scalars(select(User)))
-        out["roles.rows"] = sorted((r.name, str(r.permissions)) for r in s.scalars(select(Role)))
-        out["tokens.rows"] = sorted((str(t.id), str(t.revoked_at))
-                                    for t in s.scalars(select(ApiToken)))
+            out[f"{model.__tablename__}.rows"] = raw_rows(
+                s, model.id, model.version, getattr(model, "owner_id", model.id),
+                getattr(model, "deleted_at", None) or model.archived_at)
+        out["users.rows"] = raw_rows(s, User.id, User.name, User.is_active, User.role_id,
+                                  User.is_admin)
+        out["roles.rows"] = frozenset((name, json.dumps(grid, sort_keys=True)) for name, grid
+                                      in s.execute(select(Role.name, Role.permissions)))
+        out["tokens.rows"] = raw_rows(s, ApiToken.id, ApiToken.revoked_at)
         out.update(ticket_fingerprint(s))
         return out
 
