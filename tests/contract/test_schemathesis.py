@@ -10,6 +10,9 @@ schema) except these:
   route, and each method of a path is its own route, so Allow lists only some of its methods;
 - negative_data_rejection: Pydantic (lax mode) accepts a number as a Unix time for date-time
   query parameters such as updated_before=0.5, which the schema's format does not allow.
+
+Each operation gets schemathesis's coverage cases (every schema's boundaries and each way to
+break it) and then 12 generated requests: that many find what 25 found, in half the time.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def test_every_error_response_is_documented_as_problem_json() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+@settings(max_examples=12, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api(case: schemathesis.Case, app: Any, admin_user: Any) -> None:
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {admin_user[1]}"},
