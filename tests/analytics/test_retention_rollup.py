@@ -19,8 +19,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from amity.analytics import kpis, periods, retention, rollups
-from amity.analytics.models import NIL_OWNER, customer_orders, order_pairs
+from amity.analytics.models import (
+    NIL_OWNER,
+    customer_first,
+    customer_orders,
+    first_days,
+    order_pairs,
+    team_keys,
+)
 from amity.auth import service as auth
+from amity.auth.models import Team, User
 from amity.commerce.models import Order
 from amity.contacts.models import Contact
 from amity.core.db import Database
@@ -85,17 +93,27 @@ def test_edge_cases_by_hand(database: Database) -> None:
         assert retention.counts(s, currency="USD", key=NIL_OWNER, window_days=10,
                                 before_lo=t("2026-02-01 00:00"), lo=march.lo,
                                 hi=march.hi) == (1, 1, 4, 2)
-        # a team of two owners is counted live: the same numbers either way
-        team = kpis.Filters(currency="USD", owners=(u1, u2), window_days=10)
-        assert retention.owner_key(team.owners) is None
-        assert blocks(s, march, team, rolled=True) == blocks(s, march, everyone, rolled=False)
+        # two owners who are not a team are counted live: the same numbers either way
+        pair = kpis.Filters(currency="USD", owners=(u1, u2), window_days=10)
+        assert retention.owner_key(s, pair.owners) is None
+        assert blocks(s, march, pair, rolled=True) == blocks(s, march, everyone, rolled=False)
+        s.add(Team(name="Both", members=[s.get(User, u1), s.get(User, u2)]))
+    with database.transaction() as s:  # as a team, after a refresh: the team's own chain
+        assert not any(x.full for x in rollups.refresh(s))
+        key = retention.owner_key(s, (u2, u1))
+        assert key is not None and key not in (u1, u2)
+        assert blocks(s, march, pair, rolled=True) == expected
 
 
 def test_random_history_rolled_equals_live(database: Database) -> None:
     rng = random.Random(7)
     with database.transaction() as s:
-        owners = [auth.create_user(s, email=f"o{i}@example.com", name=f"O{i}",
-                                   password=None).id for i in range(3)]
+        users = [auth.create_user(s, email=f"o{i}@example.com", name=f"O{i}", password=None)
+                 for i in range(3)]
+        owners = [u.id for u in users]
+        # two teams sharing a member: each gets its own chain
+        team = Team(name="Red", members=users[:2])
+        s.add_all([team, Team(name="Blue", members=users[1:])])
         people = [Contact(first_name=f"P{i}", last_name="R", owner_id=owners[0])
                   for i in range(40)]
         s.add_all(people)
@@ -113,7 +131,8 @@ def test_random_history_rolled_equals_live(database: Database) -> None:
         first = date(2025, 7, 1) + timedelta(days=rng.randrange(0, 300))
         last = first + timedelta(days=rng.choice([0, 6, 30, 45, 91, 200]))
         zone = rng.choice(["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"])
-        scope = rng.choice([None, None, (owners[0],), (owners[1],)])
+        scope = rng.choice([None, None, (owners[0],), (owners[1],), (owners[0], owners[1]),
+                            (owners[1], owners[2]), (owners[0], owners[1], owners[2])])
         f = kpis.Filters(currency="USD", owners=scope, window_days=rng.choice([7, 30, 90]))
         cases.append((periods.Period.of(first, last, zone), f))
 
@@ -121,7 +140,9 @@ def test_random_history_rolled_equals_live(database: Database) -> None:
         with database.transaction(write=False) as s:
             for p, f in cases:
                 assert blocks(s, p, f, rolled=True) == blocks(s, p, f, rolled=False), (p, f)
-                key = retention.owner_key(f.owners)
+                assert kpis.order_block(s, p, f, rolled=True) == kpis.order_block(
+                    s, p, f, rolled=False), (p, f)
+                key = retention.owner_key(s, f.owners)
                 if key is not None:  # distinct buyers from the chain (and its pairs of days)
                     live = int(s.scalar(select(func.count(func.distinct(Order.contact_id)))
                                         .where(*kpis.counted_orders(f),
@@ -130,22 +151,36 @@ def test_random_history_rolled_equals_live(database: Database) -> None:
                     assert retention.buyers(s, currency="USD", key=key, lo=p.lo,
                                             hi=p.hi) == live, (p, f)
 
-    def pairs() -> list[tuple[object, ...]]:
+    def pairs() -> list[list[tuple[object, ...]]]:
         with database.transaction(write=False) as s:
-            return sorted(tuple(r) for r in s.execute(select(order_pairs)))
+            return [sorted(tuple(r) for r in s.execute(select(table))) for table in (
+                order_pairs, customer_orders, customer_first, first_days, team_keys)]
+
+    def keys() -> list[uuid.UUID | None]:
+        with database.transaction(write=False) as s:
+            return [retention.owner_key(s, o) for o in (
+                (owners[0], owners[1]), (owners[1], owners[2]), tuple(owners))]
 
     with database.transaction() as s:
         rollups.rebuild(s)
+    red, blue, nobody = keys()
+    assert red == team.id and blue not in (None, red) and nobody is None
     check()
-    with database.transaction() as s:  # moves, cancellations, restores, new orders
+    with database.transaction() as s:  # moves, cancellations, restores, new orders; Red grows
+        red_team = s.get(Team, team.id)
+        assert red_team is not None
+        third = s.get(User, owners[2])
+        assert third is not None
+        red_team.members.append(third)
         for o in s.scalars(select(Order).order_by(Order.ordered_at).limit(30)):
             o.ordered_at += timedelta(days=rng.choice([-20, 3, 45]))
             o.status = "cancelled" if o.status == "paid" else "paid"
         order(s, people[0].id, "2025-12-31 23:30", owners[2])
     with database.transaction() as s:
         assert not any(x.full for x in rollups.refresh(s))
+    assert keys() == [None, blue, red]  # Red's chain now answers for its three members
     check()
     refreshed = pairs()  # kept up to date by the refresh: what a rebuild counts afresh
     with database.transaction() as s:
         rollups.rebuild(s)
-    assert refreshed == pairs() and len(refreshed) > 50
+    assert refreshed == pairs() and len(refreshed[0]) > 50

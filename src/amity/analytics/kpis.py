@@ -113,7 +113,7 @@ def customer_revenue(db: Session, lo: datetime | None, hi: datetime, f: Filters)
 
 
 def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dict[str, Num]:
-    key = retention.owner_key(f.owners) if rolled else None
+    key = retention.owner_key(db, f.owners) if rolled else None
     if key is not None:
         customers = retention.buyers(db, currency=f.currency, key=key, lo=p.lo, hi=p.hi)
     else:
@@ -124,7 +124,7 @@ def order_block(db: Session, p: Period, f: Filters, rolled: bool = False) -> dic
         days, edges = split(p.lo, p.hi)
         cut = midnight(day_of(p.hi))
         cents = rollups.raw(Order.total)
-        reads = [*rollups.order_reads(days, p.hi, f.currency, f.owners),
+        reads = [*rollups.order_reads(days, p.hi, f.currency, f.owners, key),
                  select(func.sum(cents)).where(*counted_orders(f), Order.contact_id.is_not(None),
                                                Order.ordered_at >= cut,
                                                Order.ordered_at < p.hi).scalar_subquery()]
@@ -171,7 +171,7 @@ def retention_blocks(db: Session, p: Period, f: Filters,
     customer (active at the previous start, at ``p``'s start, at ``p``'s end) answer both."""
     n = timedelta(days=f.window_days)
     before = p.previous()
-    key = retention.owner_key(f.owners) if rolled else None
+    key = retention.owner_key(db, f.owners) if rolled else None
     if key is not None:
         counts = retention.counts(db, currency=f.currency, key=key, window_days=f.window_days,
                                   before_lo=before.lo, lo=p.lo, hi=p.hi)

@@ -142,6 +142,16 @@ order_pairs = Table(
     Index("ix_analytics_order_pairs", "currency", "day", "next_day",
           postgresql_include=["customers"]),
 )
+# Each team's members (of two or more) as the roll-ups last saw them. Every such team has its
+# own rows in the customer tables above (owner_key = the team's id) over the orders of those
+# members, so a dashboard for exactly those owners reads them like one owner's; any other set
+# of owners is counted live. A refresh rebuilds the rows of a team whose members changed.
+team_keys = Table(
+    "analytics_team_members", Base.metadata,
+    Column("team_id", Uuid(), primary_key=True),
+    Column("user_id", Uuid(), primary_key=True),
+    Index("ix_analytics_team_members_user", "user_id"),
+)
 # What each source row counted for when the roll-ups last saw it (its time, owner, currency,
 # kind and amount; for orders its customer), so a refresh applies the difference between that
 # and the row as it is now: an edit that moves a row to another day or owner, a cancellation

@@ -16,9 +16,10 @@ numbers the dashboard needs (active at the previous period's start and at this o
 many of each were kept) are sums over one index range, with no GROUP BY customer; so is the
 number of distinct customers who bought in a period (``buyers``).
 
-The chain is exact at any instant (no day grain, so any time zone); it exists per single owner
-and over all owners. A team of several owners is a different chain (a customer's next order
-may be another member's), so teams are counted live.
+The chain is exact at any instant (no day grain, so any time zone); it exists per single owner,
+over all owners and per team: a team of several owners is a chain of its own (a customer's
+next order may be another member's), over the members the roll-ups last saw
+(``analytics_team_members``). Any other set of owners is counted live.
 
 Every number above is a count of chain rows with ``at`` in ``[x, y)`` and no next order before
 ``z`` (``y <= z``). Over all owners the range holds every order of the window (a million
@@ -40,30 +41,42 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from amity.analytics.days import day_of, first_day_from, midnight, split, utc_day
-from amity.analytics.models import NIL_OWNER, NO_NEXT, customer_orders, order_pairs
+from amity.analytics.models import NIL_OWNER, NO_NEXT, customer_orders, order_pairs, team_keys
 from amity.commerce.models import COUNTED_STATUSES, Order
 
 COLUMNS = ["order_id", "owner_key", "currency", "contact_id", "at", "next_at"]
 
 
-def fill(db: Session, contacts: Sequence[uuid.UUID] | None = None) -> None:
-    """Insert the chain rows of these customers (all customers if None), per owner and over
-    all owners; the caller deleted their old rows."""
+def fill(db: Session, contacts: Sequence[uuid.UUID] | None = None, *,
+         teams: Sequence[uuid.UUID] | None = None) -> None:
+    """Insert the chain rows of these customers (all customers if None), per owner, over all
+    owners and per team (``analytics_team_members``); only these teams' rows if ``teams`` is
+    given. The caller deleted their old rows."""
     where = [Order.deleted_at.is_(None), Order.status.in_(COUNTED_STATUSES),
              Order.contact_id.is_not(None)]
     if contacts is not None:
         where.append(Order.contact_id.in_(list(contacts)))
     key_type = customer_orders.c.owner_key.type
-    for owner_key, partition in (
-            (Order.owner_id, [Order.currency, Order.owner_id, Order.contact_id]),
-            (literal(NIL_OWNER, key_type), [Order.currency, Order.contact_id])):
-        following = func.lead(Order.ordered_at).over(
-            partition_by=partition, order_by=[Order.ordered_at, Order.id])
-        stmt = select(Order.id, owner_key, Order.currency, Order.contact_id, Order.ordered_at,
-                      following).where(*where)
-        if partition[1] is Order.owner_id:
-            stmt = stmt.where(Order.owner_id.is_not(None))
+    m = team_keys.c
+    team_stmt = _chain(m.team_id, [m.team_id, Order.currency, Order.contact_id], where) \
+        .join(team_keys, m.user_id == Order.owner_id)
+    if teams is not None:
+        db.execute(insert(customer_orders).from_select(
+            COLUMNS, team_stmt.where(m.team_id.in_(list(teams)))))
+        return
+    for stmt in (_chain(Order.owner_id, [Order.currency, Order.owner_id, Order.contact_id],
+                        [*where, Order.owner_id.is_not(None)]),
+                 _chain(literal(NIL_OWNER, key_type), [Order.currency, Order.contact_id], where),
+                 team_stmt):
         db.execute(insert(customer_orders).from_select(COLUMNS, stmt))
+
+
+def _chain(key: Any, partition: list[Any], where: list[Any]) -> Any:
+    """Counted orders with the time of the same customer's next one under ``key``."""
+    following = func.lead(Order.ordered_at).over(partition_by=partition,
+                                                 order_by=[Order.ordered_at, Order.id])
+    return select(Order.id, key, Order.currency, Order.contact_id, Order.ordered_at,
+                  following).where(*where)
 
 
 def fill_pairs(db: Session) -> None:
@@ -92,11 +105,20 @@ def pair_deltas(db: Session, contacts: Sequence[uuid.UUID], sign: int,
         deltas[key] = [deltas.get(key, [0])[0] + sign]
 
 
-def owner_key(owners: Sequence[uuid.UUID] | None) -> uuid.UUID | None:
-    """The chain that answers for these owners, or None (a team: counted live)."""
+def owner_key(db: Session, owners: Sequence[uuid.UUID] | None) -> uuid.UUID | None:
+    """The chain that answers for these owners: everyone's, one owner's, or a team's whose
+    members (as the roll-ups last saw them) are exactly these; else None (counted live)."""
     if owners is None:
         return NIL_OWNER
-    return owners[0] if len(owners) == 1 else None
+    if len(owners) == 1:
+        return owners[0]
+    m = team_keys.c
+    members: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for team, user in db.execute(select(m.team_id, m.user_id).where(m.team_id.in_(
+            select(m.team_id).where(m.user_id == owners[0]).scalar_subquery()))):
+        members.setdefault(team, set()).add(user)
+    wanted = set(owners)
+    return next((team for team, users in sorted(members.items()) if users == wanted), None)
 
 
 def _not_before(z: datetime) -> Any:  # the row's customer has no next order before z

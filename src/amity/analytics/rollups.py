@@ -57,7 +57,9 @@ from amity.analytics.models import (
     order_pairs,
     rollup_keys,
     rollup_state,
+    team_keys,
 )
+from amity.auth.models import team_members
 from amity.commerce.models import COUNTED_STATUSES, Order
 from amity.core.clock import now
 from amity.core.db import is_postgres
@@ -116,12 +118,23 @@ def _fill_interactions(db: Session, lo: datetime | None = None,
         ["day", "owner_id", "calls", "emails_sent", "meetings"], stmt))
 
 
-def _fill_first(db: Session, contacts: Sequence[uuid.UUID] | None = None) -> None:
+def _fill_first(db: Session, contacts: Sequence[uuid.UUID] | None = None, *,
+                teams: Sequence[uuid.UUID] | None = None) -> None:
+    """Insert these customers' first orders (all customers' if None) per owner, over all
+    owners and per team; only these teams' if ``teams`` is given."""
     where = [*_counted(), Order.contact_id.is_not(None)]
     if contacts is not None:
         where.append(Order.contact_id.in_(list(contacts)))
     first = func.min(Order.ordered_at)
     cols = ["currency", "owner_key", "contact_id", "first_at"]
+    m = team_keys.c
+    per_team = (select(Order.currency, m.team_id, Order.contact_id, first)
+                .join(team_keys, m.user_id == Order.owner_id).where(*where)
+                .group_by(Order.currency, m.team_id, Order.contact_id))
+    if teams is not None:
+        db.execute(insert(customer_first).from_select(
+            cols, per_team.where(m.team_id.in_(list(teams)))))
+        return
     db.execute(insert(customer_first).from_select(cols, select(
         Order.currency, Order.owner_id, Order.contact_id, first)
         .where(*where, Order.owner_id.is_not(None))
@@ -129,6 +142,48 @@ def _fill_first(db: Session, contacts: Sequence[uuid.UUID] | None = None) -> Non
     db.execute(insert(customer_first).from_select(cols, select(
         Order.currency, literal(NIL_OWNER, customer_first.c.owner_key.type), Order.contact_id,
         first).where(*where).group_by(Order.currency, Order.contact_id)))
+    db.execute(insert(customer_first).from_select(cols, per_team))
+
+
+def _teams_now(db: Session) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Each team of two or more members, with its members."""
+    teams: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for team, user in db.execute(select(team_members.c.team_id, team_members.c.user_id)):
+        teams.setdefault(team, set()).add(user)
+    return {t: frozenset(u) for t, u in teams.items() if len(u) > 1}
+
+
+def _teams_seen(db: Session) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    teams: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for team, user in db.execute(select(team_keys.c.team_id, team_keys.c.user_id)):
+        teams.setdefault(team, set()).add(user)
+    return {t: frozenset(u) for t, u in teams.items()}
+
+
+def _remember_teams(db: Session, teams: dict[uuid.UUID, frozenset[uuid.UUID]]) -> None:
+    rows = [{"team_id": t, "user_id": u} for t, users in teams.items() for u in sorted(users)]
+    if rows:
+        db.execute(insert(team_keys), rows)
+
+
+def _sync_teams(db: Session) -> int:
+    """Rebuild the rows of each team whose members changed since the roll-ups last saw it
+    (and drop those of teams gone or down to one member); returns how many changed."""
+    now_, seen = _teams_now(db), _teams_seen(db)
+    changed = sorted(t for t in now_.keys() | seen.keys() if now_.get(t) != seen.get(t))
+    if not changed:
+        return 0
+    for group in _chunks(changed):
+        for table in (customer_first, first_days, customer_orders):
+            db.execute(delete(table).where(table.c.owner_key.in_(group)))
+        db.execute(delete(team_keys).where(team_keys.c.team_id.in_(group)))
+    built = {t: now_[t] for t in changed if t in now_}
+    _remember_teams(db, built)
+    if built:
+        _fill_first(db, teams=list(built))
+        _fill_first_days(db, keys=list(built))
+        retention.fill(db, teams=list(built))
+    return len(changed)
 
 
 def _facts(source: str) -> list[Any]:
@@ -170,7 +225,7 @@ def _set_state(db: Session, source: str, *, watermark: datetime, full: bool) -> 
 
 
 TABLES = {"orders": (rollup_keys, order_days, customer_first, first_days, customer_orders,
-                     order_pairs),
+                     order_pairs, team_keys),
           "interactions": (rollup_keys, interaction_days)}
 TABLE_NAMES = sorted({t.name for ts in TABLES.values() for t in ts} | {rollup_state.name})
 
@@ -184,6 +239,8 @@ def _rebuild_source(db: Session, source: str, at: datetime) -> RefreshStats:
         db.execute(delete(first_days))
         db.execute(delete(customer_orders))
         db.execute(delete(order_pairs))
+        db.execute(delete(team_keys))
+        _remember_teams(db, _teams_now(db))
         _fill_orders(db)
         _fill_first(db)
         _fill_first_days(db)
@@ -299,13 +356,15 @@ def _add_pairs(db: Session, deltas: dict[tuple[Any, ...], list[int]]) -> None:
                                                  p.customers == 0))
 
 
-def _fill_first_days(db: Session) -> None:
+def _fill_first_days(db: Session, keys: Sequence[uuid.UUID] | None = None) -> None:
     c = customer_first.c
     day = utc_day(db, c.first_at)
-    db.execute(insert(first_days).from_select(
-        ["day", "currency", "owner_key", "customers"],
-        select(day, c.currency, c.owner_key, func.count()).group_by(day, c.currency,
-                                                                   c.owner_key)))
+    stmt = select(day, c.currency, c.owner_key, func.count()).group_by(day, c.currency,
+                                                                      c.owner_key)
+    if keys is not None:
+        stmt = stmt.where(c.owner_key.in_(list(keys)))
+    db.execute(insert(first_days).from_select(["day", "currency", "owner_key", "customers"],
+                                              stmt))
 
 
 def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
@@ -344,6 +403,7 @@ def _refresh_source(db: Session, source: str, at: datetime) -> RefreshStats:
             db.execute(insert(rollup_keys), [
                 {"source": source, **dict(zip(LEDGER, r, strict=True))} for r in moved])
     if source == "orders":
+        _sync_teams(db)
         _apply(db, order_days, ["day", "currency", "owner_id"],
                ["orders", "revenue", "customer_revenue"], deltas)
         _refresh_customers(db, contacts)
@@ -389,9 +449,11 @@ def _days(column: Any, days: tuple[date, date] | None) -> list[Any]:
 
 
 def order_reads(days: tuple[date, date] | None, hi: datetime, currency: str,
-                owners: Sequence[uuid.UUID] | None) -> list[Any]:
+                owners: Sequence[uuid.UUID] | None, key: uuid.UUID | None) -> list[Any]:
     """Scalar subqueries: orders and revenue (cents) over the whole days, revenue of orders
-    with a customer before ``hi``'s UTC day, and distinct customers before ``hi``."""
+    with a customer before ``hi``'s UTC day, and distinct customers before ``hi``: from the
+    first orders under ``key`` (everyone's, one owner's or a team's, retention.owner_key),
+    or with no key (another set of owners) counted over the owners' rows."""
     c = order_days.c
     where = [c.currency == currency, *_owners(c.owner_id, owners)]
     cut = day_of(hi)
@@ -399,12 +461,12 @@ def order_reads(days: tuple[date, date] | None, hi: datetime, currency: str,
              select(func.sum(raw(c.revenue))).where(*where, *_days(c.day, days)),
              select(func.sum(raw(c.customer_revenue))).where(*where, c.day < cut)]
     f = customer_first.c
-    if owners is not None and len(owners) > 1:  # a team: distinct over its members' rows
+    if key is None:
         customers: Any = (select(func.count(func.distinct(f.contact_id)))
-                          .where(f.currency == currency, f.owner_key.in_(list(owners)),
+                          .where(f.currency == currency,
+                                 f.owner_key.in_(list(owners or ())),
                                  f.first_at < hi).scalar_subquery())
     else:
-        key = NIL_OWNER if owners is None else owners[0]
         d = first_days.c
         before = (select(func.sum(d.customers))
                   .where(d.currency == currency, d.owner_key == key, d.day < cut))
