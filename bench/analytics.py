@@ -21,7 +21,7 @@ With ``--reuse`` the script writes only the analytics roll-up tables and its sav
    the status of a tenth as many existing orders, refreshes the roll-ups, then rolls back;
 3. times the dashboard from the roll-ups (``--repeat`` runs after one warm-up: median, p95,
    min in ms) for: last month and last quarter, everyone, one owner, a team of two owners
-   (retention live), a 30-day window, and last month from the live tables;
+   (made here once, as "Bench team"), a 30-day window, and last month from the live tables;
 4. saves six typical reports (or finds them again) and, as an administrator (every row) and
    as the first sales rep (their own scope), runs each live ``--report-repeat`` times (one SQL
    aggregate over the live tables), stores its result (the Refresh button; timed) and reads
@@ -49,7 +49,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from amity.analytics import kpis, periods, rollups
-from amity.auth.models import User
+from amity.auth.models import Team, User
 from amity.core.db import Database, make_engine
 from amity.reports import service as reports
 from amity.reports.models import SavedReport
@@ -230,6 +230,11 @@ def main() -> None:
         end = conn.execute(text("SELECT max(ordered_at) FROM orders")).scalar_one()
         owners = list(conn.execute(text(
             "SELECT id FROM users WHERE is_active ORDER BY email LIMIT 2")).scalars())
+    with db.transaction() as s:  # the two owners as a team (the roll-ups give it its chain)
+        bench_team = s.scalar(select(Team).where(Team.name == "Bench team"))
+        if bench_team is None:
+            s.add(Team(name="Bench team",
+                       members=list(s.scalars(select(User).where(User.id.in_(owners))))))
     if not a.skip_rebuild:
         t0 = time.perf_counter()
         with db.transaction() as s:
@@ -263,8 +268,8 @@ def main() -> None:
         ("dashboard, last month, everyone", board(month, F("USD")), a.repeat),
         ("dashboard, last month, one owner", board(month, F("USD", owners=owners[:1])),
          a.repeat),
-        ("dashboard, last month, team of two owners (retention live)",
-         board(month, F("USD", owners=tuple(owners))), a.repeat),
+        ("dashboard, last month, team of two owners",
+         board(month, F("USD", owners=tuple(sorted(owners)))), a.repeat),
         ("dashboard, last month, everyone, 30-day window",
          board(month, F("USD", window_days=30)), a.repeat),
         ("dashboard, last quarter, everyone", board(quarter, F("USD")), a.repeat),
