@@ -81,14 +81,17 @@ def test_demo_loads_once_and_serves(env: dict[str, str]) -> None:
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # starting takes seconds on a loaded machine
+        while True:
             try:
                 r = httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
                 break
             except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    out = server.communicate()[0].decode(errors="replace")
+                    raise AssertionError(f"server did not start:\n{out[-2000:]}") from None
                 time.sleep(0.1)
-        else:
-            raise AssertionError("server did not start")
         assert r.status_code == 200 and json.loads(r.text)["info"]["title"] == "Amity"
         assert httpx.get(f"{base}/api/v1/contacts").status_code == 401
     finally:
