@@ -129,16 +129,13 @@ def row_counts(s: Any, *models: Any) -> dict[str, int]:
 
 
 def ticket_fingerprint(s: Any) -> dict[str, Any]:
-    def rows(*columns: Any) -> frozenset[tuple[Any, ...]]:
-        return raw_rows(s, *columns)
-
     out: dict[str, Any] = {}
     out.update(row_counts(s, Ticket, TicketComment, TicketAttachment, TicketSurvey,
                           BusinessCalendar, SlaPolicy, TeamRouting, AgentStatus))
-    out["tickets.rows"] = rows(Ticket.id, Ticket.version, Ticket.owner_id, Ticket.deleted_at,
-                               Ticket.assignee_id, Ticket.status)
-    out["calendars.rows"] = rows(BusinessCalendar.id, BusinessCalendar.version)
-    out["policies.rows"] = rows(SlaPolicy.id, SlaPolicy.version)
-    out["routing.rows"] = rows(TeamRouting.team_id, TeamRouting.mode)
-    out["agents.rows"] = rows(AgentStatus.user_id, AgentStatus.away)
+    out["tickets.rows"] = raw_rows(s, Ticket.id, Ticket.version, Ticket.owner_id,
+                                   Ticket.deleted_at, Ticket.assignee_id, Ticket.status)
+    out["calendars.rows"] = raw_rows(s, BusinessCalendar.id, BusinessCalendar.version)
+    out["policies.rows"] = raw_rows(s, SlaPolicy.id, SlaPolicy.version)
+    out["routing.rows"] = raw_rows(s, TeamRouting.team_id, TeamRouting.mode)
+    out["agents.rows"] = raw_rows(s, AgentStatus.user_id, AgentStatus.away)
     return out

@@ -33,7 +33,7 @@ midnight. The numbers are the same in every time zone.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,12 +113,18 @@ def owner_key(db: Session, owners: Sequence[uuid.UUID] | None) -> uuid.UUID | No
     if len(owners) == 1:
         return owners[0]
     m = team_keys.c
-    members: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for team, user in db.execute(select(m.team_id, m.user_id).where(m.team_id.in_(
-            select(m.team_id).where(m.user_id == owners[0]).scalar_subquery()))):
-        members.setdefault(team, set()).add(user)
-    wanted = set(owners)
-    return next((team for team, users in sorted(members.items()) if users == wanted), None)
+    teams = by_team(db.execute(select(m.team_id, m.user_id).where(m.team_id.in_(
+        select(m.team_id).where(m.user_id == owners[0]).scalar_subquery()))))
+    wanted = frozenset(owners)
+    return next((team for team, users in sorted(teams.items()) if users == wanted), None)
+
+
+def by_team(rows: Iterable[Any]) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """(team, user) rows as each team's set of members."""
+    teams: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for team, user in rows:
+        teams.setdefault(team, set()).add(user)
+    return {team: frozenset(users) for team, users in teams.items()}
 
 
 def _not_before(z: datetime) -> Any:  # the row's customer has no next order before z
@@ -210,4 +216,4 @@ def counts(db: Session, *, currency: str, key: uuid.UUID, window_days: int,
     return a, a - lost_a - gap_a, b, b - lost_b - gap_b
 
 
-__all__ = ["buyers", "counts", "fill", "fill_pairs", "owner_key", "pair_deltas"]
+__all__ = ["buyers", "by_team", "counts", "fill", "fill_pairs", "owner_key", "pair_deltas"]

@@ -147,17 +147,9 @@ def _fill_first(db: Session, contacts: Sequence[uuid.UUID] | None = None, *,
 
 def _teams_now(db: Session) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
     """Each team of two or more members, with its members."""
-    teams: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for team, user in db.execute(select(team_members.c.team_id, team_members.c.user_id)):
-        teams.setdefault(team, set()).add(user)
-    return {t: frozenset(u) for t, u in teams.items() if len(u) > 1}
-
-
-def _teams_seen(db: Session) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
-    teams: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for team, user in db.execute(select(team_keys.c.team_id, team_keys.c.user_id)):
-        teams.setdefault(team, set()).add(user)
-    return {t: frozenset(u) for t, u in teams.items()}
+    teams = retention.by_team(db.execute(select(team_members.c.team_id,
+                                                team_members.c.user_id)))
+    return {t: users for t, users in teams.items() if len(users) > 1}
 
 
 def _remember_teams(db: Session, teams: dict[uuid.UUID, frozenset[uuid.UUID]]) -> None:
@@ -169,7 +161,8 @@ def _remember_teams(db: Session, teams: dict[uuid.UUID, frozenset[uuid.UUID]]) -
 def _sync_teams(db: Session) -> int:
     """Rebuild the rows of each team whose members changed since the roll-ups last saw it
     (and drop those of teams gone or down to one member); returns how many changed."""
-    now_, seen = _teams_now(db), _teams_seen(db)
+    now_ = _teams_now(db)
+    seen = retention.by_team(db.execute(select(team_keys.c.team_id, team_keys.c.user_id)))
     changed = sorted(t for t in now_.keys() | seen.keys() if now_.get(t) != seen.get(t))
     if not changed:
         return 0
