@@ -170,8 +170,12 @@ def create_contacts_bulk(db: Session, *, items: list[ContactCreate], actor: User
 
 
 def update_contact(db: Session, *, contact: Contact, data: ContactUpdate, actor: User,
-                   expected_version: int | None = None, region: str = "US") -> Contact:
-    """Change the fields sent. A stale ``expected_version`` (If-Match) is refused with 412."""
+                   expected_version: int | None = None, region: str = "US",
+                   flush: bool = True) -> Contact:
+    """Change the fields sent. A stale ``expected_version`` (If-Match) is refused with 412.
+
+    ``flush=False`` leaves the writes to the caller's next flush: an import updating many
+    contacts then sends each kind of statement once per batch rather than once per row."""
     version = data.version if data.version is not None else expected_version
     if version is not None and version != contact.version:
         raise PreconditionFailed()
@@ -182,7 +186,8 @@ def update_contact(db: Session, *, contact: Contact, data: ContactUpdate, actor:
     if not changes:
         return contact
     contact.updated_at = now()
-    db.flush()
+    if flush:
+        db.flush()
     audit.record(db, actor_id=actor.id, action="update", entity_type="contact",
                  entity_id=contact.id, changes=changes)
     publish(db, ev.ContactUpdated(contact_id=contact.id, changed=sorted(changes)))

@@ -67,6 +67,7 @@ def _cap_word(word: str) -> str:
     return "-".join(cap(p) for p in word.split("-"))
 
 
+@lru_cache(maxsize=65536)  # names repeat: a file has far fewer distinct names than rows
 def name_case(raw: str) -> str:
     """Trimmed; a word written all in capitals or all in lower case is re-cased ('MCDONALD' ->
     'McDonald', "o'brien" -> "O'Brien"), particles stay lower case ('van der Berg'), and a word
@@ -137,6 +138,7 @@ def phone(raw: str, region: str) -> str:
         raise ValueError(f"'{raw}' is not a valid phone number for region {region}") from exc
 
 
+@lru_cache(maxsize=4096)
 def country(raw: str) -> str:
     """An ISO 3166 alpha-2 code from a code, an alpha-3 code or a name ('Germany', 'UK')."""
     text = clean_text(raw)

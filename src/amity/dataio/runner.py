@@ -363,7 +363,7 @@ def _update(planner: Planner, p: Plan) -> None:
     if planner.contacts:
         contacts.update_contact(db, contact=p.record,
                                 data=ContactUpdate.model_validate(changes), actor=actor,
-                                region=planner.opts.region)
+                                region=planner.opts.region, flush=False)
         entity = "contact"
     else:
         companies.update_company(db, company=p.record,

@@ -72,6 +72,8 @@ def _element(value: Any) -> str:
 
 
 def _field(value: Any) -> str:
+    if type(value) is str:  # most fields
+        return value.translate(_ESCAPE)
     if value is None:
         return "\\N"
     if value is True or value is False:
