@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -37,8 +37,13 @@ from amity.cli_scoring import scoring_app, sequences_app
 from amity.cli_semantic import semantic_app
 from amity.cli_tickets import tickets_app
 from amity.cli_webhooks import broker_app
-from amity.config import get_settings
-from amity.core.db import Database, make_engine
+
+if TYPE_CHECKING:
+    from amity.core.db import Database
+
+# Each cli_* module imports its services, models, SQLAlchemy and heavy libraries inside its
+# commands, so building this command tree (and `amity --help`) loads none of them
+# (docs/architecture.md, "The command line starts fast").
 
 app = typer.Typer(help="Amity: the CRM that remembers every customer.", no_args_is_help=True,
                   add_completion=False)
@@ -96,6 +101,9 @@ def main_callback(
 
 
 def _database(pool: int = 2) -> Database:
+    import amity.models  # noqa: F401  (every model: relationships and foreign keys resolve)
+    from amity.config import get_settings
+    from amity.core.db import Database, make_engine
 
     s = get_settings()
     return Database(make_engine(s.database_url, pool_size=pool, max_overflow=2,
@@ -105,6 +113,7 @@ def _database(pool: int = 2) -> Database:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Bring the database schema up to date (safe to run any time)."""
+    from amity.config import get_settings
     from amity.db import upgrade
 
     url = get_settings().database_url
@@ -144,6 +153,7 @@ def user_create(
 ) -> None:
     """Create a user (``--admin`` for an administrator)."""
     from amity.auth import service
+    from amity.config import get_settings
     from amity.core.errors import DomainError
     from amity.db import upgrade
 
@@ -278,6 +288,7 @@ def serve(
     import uvicorn
     from alembic.util.exc import CommandError
 
+    from amity.config import get_settings
     from amity.db import upgrade
     from amity.ops.logs import configure_logging, log_config
 
@@ -343,6 +354,7 @@ def worker(
     import os
     import signal
 
+    from amity.config import get_settings
     from amity.db import is_current
     from amity.jobs.worker import Worker, run_until_idle
     from amity.ops.logs import configure_logging
@@ -387,6 +399,7 @@ def mail_inbound(
     import signal
     import threading
 
+    from amity.config import get_settings
     from amity.tickets.smtpd import InboundServer
 
     settings = get_settings()
@@ -415,6 +428,7 @@ def demo(
     b2b_contacts: Annotated[int, typer.Option(help="Contacts at the B2B customer")] = 300,
 ) -> None:
     """Load a realistic demo: a bakery's customers and a B2B account with many contacts."""
+    from amity.config import get_settings
     from amity.db import upgrade
     from amity.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 

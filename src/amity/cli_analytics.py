@@ -14,13 +14,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from amity.analytics import kpis, periods, rfm, rollups, sales
 from amity.cli_tickets import _database
-from amity.config import get_settings
-from amity.core.clock import now
-from amity.core.errors import DomainError
 
 analytics_app = typer.Typer(help="KPIs, sales roll-ups and RFM segments.", no_args_is_help=True)
 console = Console()
@@ -39,6 +34,12 @@ def show_kpis(start: Annotated[datetime | None, typer.Option("--from", formats=[
               tz: str = "UTC", currency: str | None = None,
               window_days: Annotated[int, typer.Option(min=1, max=730)] = 90) -> None:
     """The dashboard's KPIs for a period (default: this month), with the previous period."""
+    from rich.table import Table
+
+    from amity.analytics import kpis, periods
+    from amity.config import get_settings
+    from amity.core.errors import DomainError
+
     database = _database()
     try:
         with database.transaction(write=False) as s:
@@ -62,6 +63,12 @@ def show_kpis(start: Annotated[datetime | None, typer.Option("--from", formats=[
 @analytics_app.command("sales")
 def show_sales(by: str = "category", currency: str | None = None) -> None:
     """Sales of counted orders' lines by category, product, channel or field:<key>."""
+    from rich.table import Table
+
+    from amity.analytics import sales
+    from amity.config import get_settings
+    from amity.core.errors import DomainError
+
     database = _database()
     try:
         with database.transaction(write=False) as s:
@@ -82,6 +89,10 @@ def show_sales(by: str = "category", currency: str | None = None) -> None:
 @analytics_app.command("refresh-rfm")
 def refresh_rfm(currency: str | None = None) -> None:
     """Recompute every customer's RFM scores and segment now."""
+    from amity.analytics import rfm
+    from amity.config import get_settings
+    from amity.core.clock import now
+
     database = _database()
     code = currency or get_settings().default_currency
     try:
@@ -95,6 +106,10 @@ def refresh_rfm(currency: str | None = None) -> None:
 @analytics_app.command("rfm")
 def show_rfm() -> None:
     """Customers per RFM segment, from the last refresh."""
+    from rich.table import Table
+
+    from amity.analytics import rfm
+
     database = _database()
     try:
         with database.transaction(write=False) as s:
@@ -112,6 +127,8 @@ def show_rfm() -> None:
 
 
 def _rollups(full: bool) -> None:
+    from amity.analytics import rollups
+
     database = _database()
     try:
         with database.transaction() as s:

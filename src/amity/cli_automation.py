@@ -7,18 +7,17 @@ administrator; a workflow is named by its id or its name (case-insensitive).
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from amity.automation import service
-from amity.automation.models import Workflow
 from amity.cli_tickets import _database, _fail, _user
-from amity.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from amity.automation.models import Workflow
 
 workflows_app = typer.Typer(help="Workflows: list, enable, disable, dry-run.",
                             no_args_is_help=True)
@@ -28,6 +27,10 @@ By = Annotated[str | None, typer.Option("--by", help="Act as this user (email); 
 
 
 def _workflow(s: Session, ref: str) -> Workflow:
+    from sqlalchemy import func, select
+
+    from amity.automation.models import Workflow
+
     try:
         found = s.get(Workflow, uuid.UUID(ref))
     except ValueError:
@@ -42,6 +45,10 @@ def _workflow(s: Session, ref: str) -> Workflow:
 def list_workflows(enabled: Annotated[bool | None, typer.Option(
         "--enabled/--disabled", help="Only enabled (or disabled) ones")] = None) -> None:
     """Workflows by name: trigger, current version, on or off."""
+    from rich.table import Table
+
+    from amity.automation import service
+
     database = _database()
     with database.transaction(write=False) as s:
         table = Table("id", "name", "trigger", "version", "enabled")
@@ -58,6 +65,8 @@ def list_workflows(enabled: Annotated[bool | None, typer.Option(
 
 
 def _switch(ref: str, on: bool, by: str | None) -> None:
+    from amity.automation import service
+
     database = _database()
     with database.transaction() as s:
         w = service.set_enabled(s, workflow=_workflow(s, ref), enabled=on, actor=_user(s, by))
@@ -81,6 +90,9 @@ def disable(workflow: Annotated[str, typer.Argument(help="Id or name")], by: By 
 def dry_run(workflow: Annotated[str, typer.Argument(help="Id or name")],
             limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
     """Which contacts the conditions select now; nothing is done."""
+    from amity.automation import service
+    from amity.core.errors import DomainError
+
     database = _database()
     with database.transaction(write=False) as s:
         w = _workflow(s, workflow)

@@ -7,10 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-from amity.config import get_settings
-from amity.core.db import Database, make_engine
 
 bench_app = typer.Typer(help="Benchmark data.", no_args_is_help=True)
 console = Console()
@@ -39,6 +35,11 @@ def seed_command(
     """Seed an empty database with companies, contacts (emails, phones, tags), interactions,
     deals with their stage history, products, orders with lines and tickets: COPY on
     PostgreSQL, executemany on SQLite. AMITY_DATABASE_URL chooses the database."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import amity.models  # noqa: F401  (every model: relationships and foreign keys resolve)
+    from amity.config import get_settings
+    from amity.core.db import Database, make_engine
     from amity.ops.seed import SeedError, SeedPlan
     from amity.ops.seed import seed as run_seed
 

@@ -15,17 +15,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from amity.cli_tickets import _database, _fail, _user
-from amity.config import get_settings
-from amity.core.errors import DomainError
-from amity.dataio import service
-from amity.dataio.export import write_file
-from amity.dataio.export_records import exporter_for, write_all
-from amity.dataio.models import DataImport
-from amity.jobs.dataio import import_store
 
 console = Console()
 Entity = Literal["contacts", "companies", "deals", "products", "orders", "interactions"]
@@ -54,6 +45,14 @@ def import_command(
     by: By = None,
 ) -> None:
     """Import contacts, companies, deals, products, orders or interactions from a file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from amity.config import get_settings
+    from amity.core.errors import DomainError
+    from amity.dataio import service
+    from amity.dataio.models import DataImport
+    from amity.jobs.dataio import import_store
+
     settings = get_settings()
     database = _database()
     store = import_store(settings)
@@ -112,6 +111,8 @@ def import_command(
 
 
 def _report(result: dict[str, object]) -> None:
+    from rich.table import Table
+
     counts = result["counts"]
     assert isinstance(counts, dict)
     console.print("Dry run (nothing written): " + ", ".join(f"{k} {v}"
@@ -136,6 +137,10 @@ def export_command(
     by: By = None,
 ) -> None:
     """Export every record of a kind the user may export (formula-safe CSV/XLSX)."""
+    from amity.core.errors import DomainError
+    from amity.dataio.export import write_file
+    from amity.dataio.export_records import exporter_for, write_all
+
     if (format == "xlsx" or entity == "all") and output is None:
         raise _fail("XLSX and 'all' need -o FILE")
     if format == "vcard" and entity not in ("contacts", "companies"):

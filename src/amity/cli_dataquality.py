@@ -7,22 +7,25 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from amity.cli_tickets import _database
-from amity.dataquality import queries
 
 dataquality_app = typer.Typer(help="Data quality: the contacts' audit.", no_args_is_help=True)
 console = Console()
+DEFAULT_STALE_DAYS = 180  # dataquality.queries.DEFAULT_STALE_DAYS (tests/test_cli_startup.py)
 
 
 @dataquality_app.command("report")
 def report(stale_days: Annotated[int, typer.Option(min=1, max=3650, help="No activity for this "
                                                    "many days makes a record stale")] =
-           queries.DEFAULT_STALE_DAYS,
+           DEFAULT_STALE_DAYS,
            tag: Annotated[str | None, typer.Option(help="Only contacts with this tag")] = None
            ) -> None:
     """Completeness per field, stale and invalid records, duplicates, average score."""
+    from rich.table import Table
+
+    from amity.dataquality import queries
+
     database = _database()
     try:
         with database.transaction(write=False) as s:

@@ -12,27 +12,19 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from amity.cli_tickets import _database, _fail, _user
-from amity.commerce import catalogue
-from amity.commerce import queries as commerce_queries
-from amity.commerce.models import Product
-from amity.commerce.schemas import BulkItemError, OrderCreate, ProductCreate
-from amity.commerce.service import import_orders
-from amity.contacts.models import Contact, ContactEmail
-from amity.core.errors import DomainError
-from amity.deals import moves, queries
-from amity.deals.forecast import ForecastQuery, forecast
-from amity.deals.models import Deal, Pipeline, Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from amity.commerce.models import Product
+    from amity.commerce.schemas import BulkItemError, OrderCreate
+    from amity.deals.models import Deal, Pipeline
 
 pipelines_app = typer.Typer(help="Sales pipelines.", no_args_is_help=True)
 deals_app = typer.Typer(help="Deals: list, move.", no_args_is_help=True)
@@ -50,6 +42,8 @@ def _money(value: Decimal | None) -> str:
 
 
 def _pipeline(s: Session, ref: str | None) -> Pipeline:
+    from amity.deals import queries
+
     if ref is None:
         found = queries.default_pipeline(s)
     else:
@@ -63,6 +57,10 @@ def _pipeline(s: Session, ref: str | None) -> Pipeline:
 @pipelines_app.command("list")
 def list_pipelines() -> None:
     """Pipelines and their stages, in board order."""
+    from rich.table import Table
+
+    from amity.deals import queries
+
     with _database().transaction(write=False) as s:
         table = Table("Pipeline", "Default", "Stages")
         for p in queries.list_pipelines(s):
@@ -80,6 +78,13 @@ def list_deals(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
 ) -> None:
     """The newest deals (of one pipeline; only the stalled ones)."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.core.errors import DomainError
+    from amity.deals import queries
+    from amity.deals.models import Deal
+
     with _database().transaction(write=False) as s:
         chosen = _pipeline(s, pipeline) if pipeline else None
         filters = queries.DealFilters(pipeline_id=chosen.id if chosen else None,
@@ -100,6 +105,10 @@ def list_deals(
 
 
 def _deal(s: Session, ref: str) -> Deal:
+    from sqlalchemy import select
+
+    from amity.deals.models import Deal
+
     try:
         found = s.get(Deal, uuid.UUID(ref))
     except ValueError:
@@ -122,6 +131,12 @@ def move_deal(
     by: By = None,
 ) -> None:
     """Move a deal to another stage of its pipeline (to the bottom of the column)."""
+    from sqlalchemy import select
+
+    from amity.core.errors import DomainError
+    from amity.deals import moves
+    from amity.deals.models import Stage
+
     with _database().transaction() as s:
         actor = _user(s, by)
         d = _deal(s, deal)
@@ -145,6 +160,10 @@ def move_deal(
 def list_products(q: Annotated[str | None, typer.Option(help="Name or SKU contains")] = None,
                   limit: Annotated[int, typer.Option(min=1, max=500)] = 100) -> None:
     """The catalogue, by name."""
+    from rich.table import Table
+
+    from amity.commerce import queries as commerce_queries
+
     with _database().transaction(write=False) as s:
         page = commerce_queries.list_products(s, q=q, limit=limit)
         table = Table("SKU", "Name", "Category", "Price", "Replacement", "Active")
@@ -166,6 +185,12 @@ def add_product(
     by: By = None,
 ) -> None:
     """Add a product to the catalogue."""
+    from pydantic import ValidationError
+
+    from amity.commerce import catalogue
+    from amity.commerce.schemas import ProductCreate
+    from amity.core.errors import DomainError
+
     with _database().transaction() as s:
         actor = _user(s, by)
         try:
@@ -196,6 +221,11 @@ def _orders_from(s: Session, rows: list[dict[str, str]],
                  currency: str) -> list[OrderCreate | BulkItemError]:
     """One order per external_ref, its lines the rows in file order; a bad row refuses its
     order (reported, nothing stored for it)."""
+    from sqlalchemy import func, select
+
+    from amity.commerce.models import Product
+    from amity.contacts.models import Contact, ContactEmail
+
     emails = {r["email"].lower() for r in rows}
     skus = {r["sku"] for r in rows}
     lowered = func.lower(ContactEmail.email)
@@ -216,6 +246,10 @@ def _orders_from(s: Session, rows: list[dict[str, str]],
 
 def _order(ref: str, lines: list[tuple[int, dict[str, str]]], people: dict[str, uuid.UUID],
            products: dict[str, Product], currency: str) -> OrderCreate | BulkItemError:
+    from pydantic import ValidationError
+
+    from amity.commerce.schemas import BulkItemError, OrderCreate
+
     first_line, first = lines[0]
     contact = people.get(first["email"].lower())
     if not ref:
@@ -264,6 +298,10 @@ def import_csv(
 ) -> None:
     """Import orders; running it again with the same file creates no duplicates (each
     order's external_ref is looked up first)."""
+    from rich.progress import Progress
+
+    from amity.commerce.service import import_orders
+
     rows = _read_rows(file)
     created = existing = 0
     problems: list[str] = []
@@ -295,6 +333,10 @@ def forecast_command(
     currency: Annotated[str | None, typer.Option(help="Also total in this currency")] = None,
 ) -> None:
     """Open pipeline, best case, commit, closed and weighted amounts per period."""
+    from rich.table import Table
+
+    from amity.deals.forecast import ForecastQuery, forecast
+
     with _database().transaction(write=False) as s:
         chosen = _pipeline(s, pipeline) if pipeline else None
         q = ForecastQuery(period=period, pipeline_id=chosen.id if chosen else None)

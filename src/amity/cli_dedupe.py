@@ -12,16 +12,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from amity.cli_tickets import _database
-from amity.dedupe import queries
-from amity.dedupe.detect import DEFAULT_THRESHOLD
-from amity.dedupe.scan import scan
 
 duplicates_app = typer.Typer(help="Duplicate contacts and companies.", no_args_is_help=True)
 console = Console()
 ENTITY = typer.Option(help="contact or company")
+DEFAULT_THRESHOLD = 55.0  # dedupe.detect.DEFAULT_THRESHOLD (tests/test_cli_startup.py)
 
 
 def _entity(value: str) -> str:
@@ -35,6 +32,8 @@ def scan_command(entity: Annotated[str, ENTITY] = "contact",
                  threshold: Annotated[float, typer.Option(min=0, max=100)] = DEFAULT_THRESHOLD,
                  ) -> None:
     """Scan every live record for duplicates and refresh the suggestions."""
+    from amity.dedupe.scan import scan
+
     database = _database()
     with database.transaction() as s, console.status(f"Scanning {entity} records"):
         result = scan(s, entity=_entity(entity), threshold=threshold)
@@ -50,6 +49,10 @@ def list_command(entity: Annotated[str, ENTITY] = "contact",
                  limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The suggested pairs, best first."""
+    from rich.table import Table
+
+    from amity.dedupe import queries
+
     database = _database()
 
     def everything(stmt: Any, model: Any) -> Any:

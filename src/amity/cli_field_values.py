@@ -8,61 +8,68 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from amity.activities import interactions
-from amity.activities.models import Interaction
-from amity.activities.schemas import InteractionUpdate
-from amity.auth.models import User
 from amity.cli_deals import By
 from amity.cli_tickets import _database, _fail, _user
-from amity.commerce import catalogue
-from amity.commerce import service as orders
-from amity.commerce.models import Order, Product
-from amity.commerce.schemas import OrderUpdate, ProductUpdate
-from amity.companies import service as companies
-from amity.companies.models import Company
-from amity.companies.schemas import CompanyUpdate
-from amity.contacts import service as contacts
-from amity.contacts.models import Contact
-from amity.contacts.schemas import ContactUpdate
-from amity.core.customfields import ENTITIES, definitions_for
-from amity.core.errors import DomainError
-from amity.dataio.record_custom import from_text
-from amity.deals import service as deals
-from amity.deals.models import Deal
-from amity.deals.schemas import DealUpdate
-from amity.tickets import service as tickets
-from amity.tickets.models import Ticket
-from amity.tickets.schemas import TicketUpdate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic import BaseModel
+    from sqlalchemy.orm import Session
+
+    from amity.auth.models import User
+
+    Update = Callable[[Session, Any, Any, User], object]
 
 console = Console()
-Update = Callable[[Session, Any, Any, User], object]
+# = core.customfields.ENTITIES, spelt out for the help text (tests/test_cli_startup.py checks)
+ENTITIES: tuple[str, ...] = ("contact", "company", "ticket", "interaction", "deal", "product",
+                             "order")
 
 
-# entity -> its model, its update schema and its update service (a PATCH's code path)
-_UPDATES: dict[str, tuple[type[Any], type[BaseModel], Update]] = {
-    "contact": (Contact, ContactUpdate, lambda s, r, d, a: contacts.update_contact(
-        s, contact=r, data=d, actor=a)),
-    "company": (Company, CompanyUpdate, lambda s, r, d, a: companies.update_company(
-        s, company=r, data=d, actor=a)),
-    "ticket": (Ticket, TicketUpdate, lambda s, r, d, a: tickets.update_ticket(
-        s, ticket=r, data=d, actor=a)),
-    "interaction": (Interaction, InteractionUpdate, lambda s, r, d, a:
-                    interactions.update_interaction(s, interaction=r, data=d, actor=a)),
-    "deal": (Deal, DealUpdate, lambda s, r, d, a: deals.update_deal(
-        s, deal=r, data=d, actor=a)),
-    "product": (Product, ProductUpdate, lambda s, r, d, a: catalogue.update_product(
-        s, product=r, data=d, actor=a)),
-    "order": (Order, OrderUpdate, lambda s, r, d, a: orders.update_order(
-        s, order=r, data=d, actor=a)),
-}
+def _updates() -> dict[str, tuple[type[Any], type[BaseModel], Update]]:
+    """Entity -> its model, its update schema and its update service (a PATCH's code path)."""
+    from amity.activities import interactions
+    from amity.activities.models import Interaction
+    from amity.activities.schemas import InteractionUpdate
+    from amity.commerce import catalogue
+    from amity.commerce import service as orders
+    from amity.commerce.models import Order, Product
+    from amity.commerce.schemas import OrderUpdate, ProductUpdate
+    from amity.companies import service as companies
+    from amity.companies.models import Company
+    from amity.companies.schemas import CompanyUpdate
+    from amity.contacts import service as contacts
+    from amity.contacts.models import Contact
+    from amity.contacts.schemas import ContactUpdate
+    from amity.deals import service as deals
+    from amity.deals.models import Deal
+    from amity.deals.schemas import DealUpdate
+    from amity.tickets import service as tickets
+    from amity.tickets.models import Ticket
+    from amity.tickets.schemas import TicketUpdate
+
+    return {
+        "contact": (Contact, ContactUpdate, lambda s, r, d, a: contacts.update_contact(
+            s, contact=r, data=d, actor=a)),
+        "company": (Company, CompanyUpdate, lambda s, r, d, a: companies.update_company(
+            s, company=r, data=d, actor=a)),
+        "ticket": (Ticket, TicketUpdate, lambda s, r, d, a: tickets.update_ticket(
+            s, ticket=r, data=d, actor=a)),
+        "interaction": (Interaction, InteractionUpdate, lambda s, r, d, a:
+                        interactions.update_interaction(s, interaction=r, data=d, actor=a)),
+        "deal": (Deal, DealUpdate, lambda s, r, d, a: deals.update_deal(
+            s, deal=r, data=d, actor=a)),
+        "product": (Product, ProductUpdate, lambda s, r, d, a: catalogue.update_product(
+            s, product=r, data=d, actor=a)),
+        "order": (Order, OrderUpdate, lambda s, r, d, a: orders.update_order(
+            s, order=r, data=d, actor=a)),
+    }
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -77,6 +84,9 @@ def _pairs(items: list[str]) -> dict[str, str]:
 
 def _values(s: Session, entity: str, pairs: dict[str, str]) -> dict[str, Any]:
     """Each text as its field's type (an unknown key is passed on: the service names it)."""
+    from amity.core.customfields import definitions_for
+    from amity.dataio.record_custom import from_text
+
     defs = definitions_for(s, entity)
     out: dict[str, Any] = {}
     for key, text in pairs.items():
@@ -100,6 +110,10 @@ def set_values(
     by: By = None,
 ) -> None:
     """Set custom field values on one record, checked as the API checks them."""
+    from pydantic import ValidationError
+
+    from amity.core.errors import DomainError
+
     if entity not in ENTITIES:
         raise _fail(f"entity must be one of {', '.join(ENTITIES)}")
     try:
@@ -111,7 +125,7 @@ def set_values(
     try:
         with database.transaction() as s:
             actor = _user(s, by)
-            model, schema, update = _UPDATES[entity]
+            model, schema, update = _updates()[entity]
             record = s.get(model, rid)
             if record is None or getattr(record, "deleted_at", None) is not None:
                 raise _fail(f"No {entity} {record_id}")

@@ -9,14 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
 
-from amity.cli_field_values import set_values
+from amity.cli_field_values import ENTITIES, set_values
 from amity.cli_tickets import _database, _fail
-from amity.core import fielddefs
-from amity.core.customfields import ENTITIES, CustomFieldDefinition
-from amity.core.errors import DomainError
 
 fields_app = typer.Typer(help="Custom field definitions.", no_args_is_help=True)
 console = Console()
@@ -29,6 +24,12 @@ def list_fields(entity: Annotated[str | None, typer.Option(help="Only this entit
                 archived: Annotated[bool, typer.Option(help="Archived fields too")] = False
                 ) -> None:
     """The definitions, with how many records hold a value for each."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.core import fielddefs
+    from amity.core.customfields import CustomFieldDefinition
+
     database = _database()
     table = Table("entity", "key", "label", "type", "options", "values", "archived")
     with database.transaction(write=False) as s:
@@ -47,6 +48,12 @@ def list_fields(entity: Annotated[str | None, typer.Option(help="Only this entit
 
 
 def _change(entity: str, key: str, what: str) -> None:
+    from sqlalchemy import select
+
+    from amity.core import fielddefs
+    from amity.core.customfields import CustomFieldDefinition
+    from amity.core.errors import DomainError
+
     database = _database()
     try:
         with database.transaction() as s:

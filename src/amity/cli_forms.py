@@ -9,18 +9,15 @@ made or rotated; it cannot be shown again.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import func, select
 
-from amity.activities import channels, forms
-from amity.activities.forms_models import CHANNEL_KINDS, IngestChannel
 from amity.cli_tickets import _database, _fail, _user
-from amity.config import get_settings
-from amity.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from amity.activities.forms_models import IngestChannel
 
 forms_app = typer.Typer(help="Web-to-lead forms.", no_args_is_help=True)
 channels_app = typer.Typer(help="Ingestion channels (signed provider webhooks).",
@@ -31,7 +28,12 @@ console = Console()
 @forms_app.command("list")
 def list_forms() -> None:
     """Every form: its hosted URL, whether it is open, and how many submissions it has."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
+    from amity.activities import forms
     from amity.activities.forms_models import FormSubmission
+    from amity.config import get_settings
 
     base = get_settings().base_url.rstrip("/")
     database = _database()
@@ -48,6 +50,8 @@ def list_forms() -> None:
 
 
 def _print_secret(ch: IngestChannel) -> None:
+    from amity.config import get_settings
+
     base = get_settings().base_url.rstrip("/")
     console.print(f"Channel [bold]{ch.name}[/] ({ch.kind})  id {ch.id}")
     console.print(f"Webhook URL: {base}/hooks/channels/{ch.id}")
@@ -57,6 +61,10 @@ def _print_secret(ch: IngestChannel) -> None:
 
 @channels_app.command("list")
 def list_channels() -> None:
+    from rich.table import Table
+
+    from amity.activities import channels
+
     database = _database()
     with database.transaction(write=False) as s:
         rows = channels.list_channels(s)
@@ -77,6 +85,10 @@ def create_channel(
     by: Annotated[str | None, typer.Option(help="Record the change as this user")] = None,
 ) -> None:
     """Create a channel and print its webhook URL and signing secret (once)."""
+    from amity.activities import channels
+    from amity.activities.forms_models import CHANNEL_KINDS
+    from amity.core.errors import DomainError
+
     if kind not in CHANNEL_KINDS:
         raise _fail(f"--kind must be one of {', '.join(CHANNEL_KINDS)}")
     if not name.strip() or len(name) > 200:
@@ -100,6 +112,9 @@ def rotate_secret(
     by: Annotated[str | None, typer.Option(help="Record the change as this user")] = None,
 ) -> None:
     """Replace a channel's secret (the old one stops working at once); prints the new one."""
+    from amity.activities import channels
+    from amity.core.errors import DomainError
+
     database = _database()
     try:
         with database.transaction() as s:

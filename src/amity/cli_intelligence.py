@@ -7,14 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import true
 
 from amity.cli_tickets import _database
-from amity.config import get_settings
-from amity.intelligence import contact_time, queries
-
-# scipy and scikit-learn load only for `amity intelligence refresh`, not with every command
 
 intelligence_app = typer.Typer(help="Predictions: lifetime value, churn risk, best time.",
                                no_args_is_help=True)
@@ -28,6 +22,7 @@ def refresh(threshold: Annotated[float, typer.Option(min=0.01, max=1.0,
                                                     help="Annual discount rate")] = 0.10,
             ) -> None:
     """Refit lifetime value and churn on the whole history and rescore every customer."""
+    from amity.config import get_settings
     from amity.intelligence import service
     from amity.intelligence.pipeline import Options
 
@@ -54,6 +49,8 @@ def refresh(threshold: Annotated[float, typer.Option(min=0.01, max=1.0,
 @intelligence_app.command("contact-times")
 def contact_times() -> None:
     """Recompute everyone's best hour of the week to be contacted."""
+    from amity.intelligence import contact_time
+
     database = _database()
     with database.transaction() as s:
         n = contact_time.refresh(s)
@@ -64,6 +61,10 @@ def contact_times() -> None:
 @intelligence_app.command("models")
 def models() -> None:
     """The latest fit of each model and its headline checks."""
+    from rich.table import Table
+
+    from amity.intelligence import queries
+
     database = _database()
     table = Table("Model", "Status", "Samples", "Trained", "Check")
     with database.transaction(write=False) as s:
@@ -89,6 +90,11 @@ def models() -> None:
 @intelligence_app.command("at-risk")
 def at_risk(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     """Customers at risk of churning, riskiest first, with the reasons."""
+    from rich.table import Table
+    from sqlalchemy import true
+
+    from amity.intelligence import queries
+
     database = _database()
     table = Table("Contact", "Risk", "CLV", "Why")
     with database.transaction(write=False) as s:

@@ -6,20 +6,13 @@ leaves it to a worker instead). Mailboxes are added and changed in Settings or t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from amity.config import get_settings
-from amity.core.db import Database, make_engine
-from amity.core.errors import DomainError
-from amity.jobs.mail import enqueue_poll, poll_settings
-from amity.jobs.registry import load_handlers
-from amity.mail import service
-from amity.mail.imap import ImapFailed
-from amity.mail.poll import poll_mailbox
+if TYPE_CHECKING:
+    from amity.core.db import Database
 
 mailboxes_app = typer.Typer(help="IMAP mailboxes: list, poll.", no_args_is_help=True)
 console = Console()
@@ -27,6 +20,10 @@ err = Console(stderr=True)
 
 
 def _database() -> Database:
+    import amity.models  # noqa: F401  (every model: relationships and foreign keys resolve)
+    from amity.config import get_settings
+    from amity.core.db import Database, make_engine
+
     s = get_settings()
     return Database(make_engine(s.database_url, pool_size=2, max_overflow=2,
                                 busy_timeout_ms=s.sqlite_busy_timeout_ms))
@@ -35,6 +32,10 @@ def _database() -> Database:
 @mailboxes_app.command("list")
 def list_cmd() -> None:
     """Every mailbox with its purpose, cursor and last outcome."""
+    from rich.table import Table
+
+    from amity.mail import service
+
     database = _database()
     with database.transaction(write=False) as s:
         rows = service.list_mailboxes(s)
@@ -59,6 +60,14 @@ def poll_cmd(name: Annotated[str, typer.Argument(help="The mailbox's name")],
                                                  help="Queue a poll for a worker")] = False,
              ) -> None:
     """Read the mailbox's new messages now."""
+    from amity.config import get_settings
+    from amity.core.errors import DomainError
+    from amity.jobs.mail import enqueue_poll, poll_settings
+    from amity.jobs.registry import load_handlers
+    from amity.mail import service
+    from amity.mail.imap import ImapFailed
+    from amity.mail.poll import poll_mailbox
+
     settings = get_settings()
     database = _database()
     load_handlers(settings.jobs_modules)

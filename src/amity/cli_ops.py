@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from amity.config import get_settings
-
 console = Console()
 err = Console(stderr=True)
 
@@ -19,6 +17,7 @@ def backup_command(
 ) -> None:
     """Back up the database, consistently even while Amity serves (SQLite's online backup,
     or pg_dump in one snapshot), with a manifest of row counts and a checksum beside it."""
+    from amity.config import get_settings
     from amity.ops.backup import BackupError, backup, manifest_path
 
     try:
@@ -38,6 +37,7 @@ def restore_command(
 ) -> None:
     """Replace the database with a backup, after checking the file against its manifest, then
     check that every table holds the rows the backup had. Stop Amity's processes first."""
+    from amity.config import get_settings
     from amity.ops.backup import BackupError, restore
 
     if not yes:

@@ -9,16 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
 
 from amity.cli_tickets import _database, _fail
-from amity.contacts.models import ContactEmail
-from amity.deals.models import Deal
-from amity.intelligence import recommendations
-from amity.intelligence.tables import DealPrediction
-
-# scikit-learn loads only for `deals score`, not with every command
 
 deals_app = typer.Typer(help="Deals' chance of being won.", no_args_is_help=True)
 offers_app = typer.Typer(help="Products to offer customers next.", no_args_is_help=True)
@@ -48,6 +40,12 @@ def score(seed: Annotated[int, typer.Option(min=0, help="Random seed of the fit"
 @deals_app.command("list")
 def list_scores(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> None:
     """Open deals, most likely to be won first, with what weighs most."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.deals.models import Deal
+    from amity.intelligence.tables import DealPrediction
+
     database = _database()
     table = Table("Deal", "Chance", "Model", "Why")
     with database.transaction(write=False) as s:
@@ -65,6 +63,8 @@ def list_scores(limit: Annotated[int, typer.Option(min=1, max=200)] = 20) -> Non
 @offers_app.command("build")
 def build() -> None:
     """Rebuild which products are bought together (confidence and lift)."""
+    from amity.intelligence import recommendations
+
     database = _database()
     with database.transaction() as s:
         fit = recommendations.refresh_associations(s)
@@ -79,6 +79,12 @@ def build() -> None:
 def show(contact: Annotated[str, typer.Argument(help="Contact id or email address")],
          limit: Annotated[int, typer.Option(min=1, max=50)] = 5) -> None:
     """The next products to offer a contact, best first, and why."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.contacts.models import ContactEmail
+    from amity.intelligence import recommendations
+
     database = _database()
     table = Table("Product", "Price", "Kind", "Why")
     with database.transaction(write=False) as s:

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from amity.auth.models import User
 from amity.cli_tickets import _database
-from amity.core.errors import DomainError
-from amity.reports import service
-from amity.reports.charts import fmt
-from amity.reports.models import SavedReport
-from amity.reports.schemas import ReportResult
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from amity.auth.models import User
+    from amity.reports.models import SavedReport
+    from amity.reports.schemas import ReportResult
 
 reports_app = typer.Typer(help="Saved reports: list, run, export CSV/XLSX.",
                           no_args_is_help=True)
@@ -35,6 +33,13 @@ Tz = Annotated[str | None, typer.Option(help="Time zone (default: the user's)")]
 
 
 def _load(s: Session, report_id: str, as_email: str | None) -> tuple[SavedReport, User]:
+    from sqlalchemy import select
+
+    from amity.auth.models import User
+    from amity.core.errors import DomainError
+    from amity.reports import service
+    from amity.reports.models import SavedReport
+
     try:
         report = s.get(SavedReport, uuid.UUID(report_id))
     except ValueError:
@@ -53,6 +58,12 @@ def _load(s: Session, report_id: str, as_email: str | None) -> tuple[SavedReport
 @reports_app.command("list")
 def list_reports() -> None:
     """Every saved report: id, name, entity, owner, sharing and email digest."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.auth.models import User
+    from amity.reports.models import SavedReport
+
     database = _database()
     try:
         with database.transaction(write=False) as s:
@@ -73,6 +84,9 @@ def list_reports() -> None:
 
 def _result(report_id: str, as_email: str | None, tz: str | None
             ) -> tuple[SavedReport, ReportResult]:
+    from amity.core.errors import DomainError
+    from amity.reports import service
+
     database = _database()
     try:
         with database.transaction(write=False) as s:
@@ -90,6 +104,10 @@ def _result(report_id: str, as_email: str | None, tz: str | None
 @reports_app.command("run")
 def run_report(report_id: str, as_email: AsUser = None, tz: Tz = None) -> None:
     """Print a saved report's result as a table."""
+    from rich.table import Table
+
+    from amity.reports.charts import fmt
+
     report, result = _result(report_id, as_email, tz)
     table = Table(title=f"{report.name} ({result.time_zone})")
     for c in result.columns:
@@ -110,6 +128,8 @@ def export_report(report_id: str,
     if format not in ("csv", "xlsx"):
         err.print("[red]--format is csv or xlsx[/]")
         raise typer.Exit(2)
+    from amity.reports import service
+
     report, result = _result(report_id, as_email, tz)
     if format == "xlsx":
         output.write_bytes(service.to_xlsx(result, report.name))

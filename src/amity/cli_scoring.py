@@ -11,16 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
-from sqlalchemy import func, select
 
 from amity.cli_tickets import _database
-from amity.contacts.models import Contact
-from amity.scoring import engine
-from amity.sequences.models import SequenceEnrolment
-from amity.sequences.queries import list_sequences
-from amity.sequences.service import steps_of
 
 scoring_app = typer.Typer(help="Lead scoring.", no_args_is_help=True)
 sequences_app = typer.Typer(help="Sequences.", no_args_is_help=True)
@@ -31,6 +23,12 @@ BATCH = 200
 @scoring_app.command("recompute")
 def recompute(batch: Annotated[int, typer.Option(min=1, max=5000)] = BATCH) -> None:
     """Re-evaluate every contact's score (after changing rules, or to catch up)."""
+    from rich.progress import Progress
+    from sqlalchemy import func, select
+
+    from amity.contacts.models import Contact
+    from amity.scoring import engine
+
     database = _database()
     with database.transaction(write=False) as s:
         total = int(s.scalar(select(func.count()).select_from(Contact)
@@ -61,6 +59,13 @@ def recompute(batch: Annotated[int, typer.Option(min=1, max=5000)] = BATCH) -> N
 @sequences_app.command("list")
 def list_command() -> None:
     """Sequences with their steps and enrolment counts."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
+    from amity.sequences.models import SequenceEnrolment
+    from amity.sequences.queries import list_sequences
+    from amity.sequences.service import steps_of
+
     database = _database()
     table = Table("Name", "Enabled", "Steps", "Active", "Finished", "Stopped")
     with database.transaction(write=False) as s:

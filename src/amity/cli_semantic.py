@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from amity.cli_tickets import _database
 
@@ -43,6 +42,8 @@ def search(question: Annotated[str, typer.Argument(help="e.g. 'who mentioned a w
            keyword: Annotated[bool, typer.Option(help="Keywords only, skip the model")] = False,
            ) -> None:
     """Notes and interactions about the question, most related first."""
+    from rich.table import Table
+
     from amity.semantic import semantic_search
 
     if not question.strip():

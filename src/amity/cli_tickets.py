@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from amity.auth.models import Team, User
-from amity.config import get_settings
-from amity.core.clock import now
-from amity.core.db import Database, make_engine
-from amity.core.errors import DomainError
-from amity.tickets import queries, service
-from amity.tickets.models import Ticket, TicketComment
-from amity.tickets.schemas import Assign
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from amity.auth.models import User
+    from amity.core.db import Database
+    from amity.tickets.models import Ticket
+
+# Services, models and SQLAlchemy are imported inside the commands: `amity --help` and every
+# other command stay fast (docs/architecture.md, "The command line starts fast").
 
 tickets_app = typer.Typer(help="Support tickets: list, show, assign.", no_args_is_help=True)
 console = Console()
@@ -32,6 +30,10 @@ _REF = re.compile(r"^#?(?:t-?)?(\d{1,18})$", re.IGNORECASE)
 
 
 def _database() -> Database:
+    import amity.models  # noqa: F401  (every model: relationships and foreign keys resolve)
+    from amity.config import get_settings
+    from amity.core.db import Database, make_engine
+
     s = get_settings()
     return Database(make_engine(s.database_url, pool_size=2, max_overflow=2,
                                 busy_timeout_ms=s.sqlite_busy_timeout_ms))
@@ -43,6 +45,10 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _user(s: Session, email: str | None) -> User:
+    from sqlalchemy import func, select
+
+    from amity.auth.models import User
+
     if email:
         user = s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     else:
@@ -55,6 +61,10 @@ def _user(s: Session, email: str | None) -> User:
 
 
 def _ticket(s: Session, ref: str) -> Ticket:
+    from sqlalchemy import select
+
+    from amity.tickets.models import Ticket
+
     match = _REF.match(ref.strip())
     if match:
         found = s.scalar(select(Ticket).where(Ticket.number == int(match.group(1))))
@@ -69,6 +79,10 @@ def _ticket(s: Session, ref: str) -> Ticket:
 
 
 def _emails(s: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    from sqlalchemy import select
+
+    from amity.auth.models import User
+
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -84,6 +98,14 @@ def list_tickets(
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
 ) -> None:
     """The newest tickets (or one queue's)."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from amity.core.clock import now
+    from amity.core.errors import DomainError
+    from amity.tickets import queries
+    from amity.tickets.models import Ticket
+
     if queue is not None and queue not in ("unassigned", "breaching_soon", "breached"):
         raise _fail("--queue must be unassigned, breaching_soon or breached")
     with _database().transaction(write=False) as s:
@@ -106,6 +128,10 @@ def list_tickets(
 @tickets_app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="T-1042, 1042 or the ticket's id")]) -> None:
     """One ticket and its conversation."""
+    from sqlalchemy import select
+
+    from amity.tickets.models import TicketComment
+
     with _database().transaction(write=False) as s:
         t = _ticket(s, ref)
         comments = list(s.scalars(select(TicketComment).where(TicketComment.ticket_id == t.id)
@@ -138,6 +164,13 @@ def assign(
     by: Annotated[str | None, typer.Option("--by", help="Who does it (email)")] = None,
 ) -> None:
     """Give a ticket to an agent, a team, or the team's next available agent."""
+    from sqlalchemy import select
+
+    from amity.auth.models import Team
+    from amity.core.errors import DomainError
+    from amity.tickets import service
+    from amity.tickets.schemas import Assign
+
     if not (to or team or auto):
         raise _fail("Say --to EMAIL, --team NAME and/or --auto")
     with _database().transaction() as s:

@@ -12,9 +12,6 @@ import typer
 from rich.console import Console
 
 from amity.cli_tickets import _database, _fail
-from amity.config import get_settings
-from amity.core.errors import NotFound
-from amity.webhooks import broker
 
 broker_app = typer.Typer(help="The event stream to RabbitMQ (AMITY_BROKER_URL).",
                          no_args_is_help=True)
@@ -24,6 +21,9 @@ console = Console()
 @broker_app.command("status")
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
     """Where the publisher's cursor stands, how many events wait, the last error."""
+    from amity.config import get_settings
+    from amity.webhooks import broker
+
     settings = get_settings()
     st = broker.status(_database(), settings)
     data = {"configured": st.configured, "exchange": st.exchange,
@@ -49,6 +49,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] =
 def replay(from_event: Annotated[str, typer.Option("--from", help="Event id to start from")]
            ) -> None:
     """Publish this event and every later one again (consumers de-duplicate on message_id)."""
+    from amity.core.errors import NotFound
+    from amity.webhooks import broker
+
     try:
         event_id = uuid.UUID(from_event)
     except ValueError:
@@ -63,6 +66,9 @@ def replay(from_event: Annotated[str, typer.Option("--from", help="Event id to s
 @broker_app.command("publish")
 def publish() -> None:
     """Publish what is pending now, in this process (workers do it every few seconds)."""
+    from amity.config import get_settings
+    from amity.webhooks import broker
+
     settings = get_settings()
     if not settings.broker_url:
         raise _fail("AMITY_BROKER_URL is not set")
