@@ -87,7 +87,7 @@ def _field(value: Any) -> str:
 
 def copy_line(values: list[Any]) -> str:
     """One line of COPY text format (tab-separated, ``\\N`` for NULL, arrays as literals)."""
-    return "\t".join(_field(v) for v in values) + "\n"
+    return "\t".join(map(_field, values)) + "\n"
 
 
 def stage_rows(headers: list[str], mapping: dict[str, str], opts: Options,
@@ -97,6 +97,8 @@ def stage_rows(headers: list[str], mapping: dict[str, str], opts: Options,
 
     out = StagedChunk(batch[0][0] if batch else 0)
     lines: list[str] = []
+    # tag lists repeat from row to row: each distinct one is cleaned and folded once
+    tag_lists: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
     for c in clean_rows(headers, mapping, opts, batch):
         if c.data.errors:
             out.errors.append((c.row_number, c.raw, c.data.errors))
@@ -113,17 +115,21 @@ def stage_rows(headers: list[str], mapping: dict[str, str], opts: Options,
             value = base.get(name)
             values.append(json.dumps(value) if name in JSON_COLUMNS and value is not None
                           else value)
-        try:
-            names = clean_tag_names(c.tags)
-        except DomainError as exc:  # as the service would refuse it
-            c.data.fail(exc.field or "tags", exc.message)
-            out.errors.append((c.row_number, c.raw, c.data.errors))
-            continue
+        given = tuple(c.tags)
+        if given not in tag_lists:
+            try:
+                names = clean_tag_names(c.tags)
+            except DomainError as exc:  # as the service would refuse it
+                c.data.fail(exc.field or "tags", exc.message)
+                out.errors.append((c.row_number, c.raw, c.data.errors))
+                continue
+            tag_lists[given] = (names, [fold(n) for n in names])
+        names, keys = tag_lists[given]
         company = c.data.company_name
         values += [company, fold(company) if company else None,
                    [e[0] for e in c.emails], [e[1] for e in c.emails], [e[2] for e in c.emails],
                    [p[0] for p in c.phones], [p[1] for p in c.phones], [p[2] for p in c.phones],
-                   names, [fold(n) for n in names], c.custom_given]
+                   names, keys, c.custom_given]
         if c.custom_given:
             out.custom[c.row_number] = c.custom
         lines.append(copy_line(values))
