@@ -4,6 +4,7 @@ Python: the same records, change list, refused rows, audit entries and rollback.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from typing import Any
@@ -13,10 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from amity.config import Settings
-from amity.contacts.models import Contact
+from amity.contacts.models import Contact, ContactEmail, ContactPhone
 from amity.core.audit import AuditEntry
 from amity.core.db import Database
 from amity.dataio import bulk, setwrite
+from amity.dataio.models import ImportChange
 from amity.dataio.stage import copy_line
 from tests.dataio.conftest import run_import, upload
 from tests.dataio.test_bulk_import import FILE, _rollback, _seed, _state, _state_people
@@ -127,3 +129,40 @@ def test_set_based_write_matches_the_python_built_bulk_write(
     assert state["totals"] == ("done", 33, 24, 4, 1, 4)
     assert written[("contact", "update")] == 4  # the matched rows, one entry each
     assert written[("import", "bulk_create")] == 5
+
+
+def test_set_based_rows_get_time_ordered_ids(
+        client: TestClient, database: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contacts, their emails and phones and the change list written by the set-based path
+    have version 7 ids whose milliseconds are the import's own time, so they sort in the
+    order they were written (their indexes grow at the right edge)."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("the set-based write is PostgreSQL's")
+    monkeypatch.setattr(bulk, "CHUNK", 7)
+    imp = upload(client, "people.csv", FILE)
+    started = time.time()
+    done = run_import(client, database, settings, imp["id"], options={"bulk": True})
+    ended = time.time()
+    with database.transaction(write=False) as s:
+        created = (ImportChange.import_id == uuid.UUID(done["id"])) & (
+            ImportChange.entity_type == "contact")
+        contacts = list(s.scalars(select(ImportChange.record_id).where(
+            created, ImportChange.action == "created")))
+        # a later row matching one of them adds its emails and phones through the row path
+        as_made = set(contacts) - set(s.scalars(select(ImportChange.record_id).where(
+            created, ImportChange.action == "updated")))
+        ids = {"contacts": contacts,
+               "emails": list(s.scalars(select(ContactEmail.id).where(
+                   ContactEmail.contact_id.in_(as_made)))),
+               "phones": list(s.scalars(select(ContactPhone.id).where(
+                   ContactPhone.contact_id.in_(as_made)))),
+               "changes": list(s.scalars(select(ImportChange.id).where(
+                   created, ImportChange.action == "created")))}
+    assert done["created_count"] == len(contacts) > 20 and len(as_made) > 15
+    assert all(ids.values())
+    for kind, values in ids.items():
+        for value in values:
+            ms = int.from_bytes(value.bytes[:6], "big")
+            assert value.version == 7, (kind, value)
+            assert started * 1000 - 1000 <= ms <= ended * 1000 + 1000, (kind, value)
