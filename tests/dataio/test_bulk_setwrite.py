@@ -18,11 +18,11 @@ from amity.contacts.models import Contact, ContactEmail, ContactPhone
 from amity.core.audit import AuditEntry
 from amity.core.db import Database
 from amity.dataio import bulk, setwrite
-from amity.dataio.models import ImportChange
+from amity.dataio.models import ImportChange, ImportRowError
 from amity.dataio.stage import copy_line
 from tests.dataio.conftest import run_import, upload
 from tests.dataio.test_bulk_import import FILE, _rollback, _seed, _state, _state_people
-from tests.factories import make_contact
+from tests.factories import define_field, make_company, make_contact
 
 PHONES = (b"First Name,Last Name,E-mail Address,Mobile Phone,Job Title\r\n"
           b"Ada,Lovelace,ada.new@example.com,(415) 555-0199,Countess\r\n"  # Ada, by phone
@@ -166,3 +166,35 @@ def test_set_based_rows_get_time_ordered_ids(
             ms = int.from_bytes(value.bytes[:6], "big")
             assert value.version == 7, (kind, value)
             assert started * 1000 - 1000 <= ms <= ended * 1000 + 1000, (kind, value)
+
+
+COMPANIES = (b"First Name,Last Name,E-mail Address,Company\r\n"
+             b"Ada,Lovelace,ada@x.example,Burger Co\r\n"  # an existing company
+             b"Grace,Hopper,grace@x.example,Navy Labs\r\n"  # a new one, which may not be made
+             b"Alan,Turing,alan@x.example,\r\n"
+             b"Edsger,Dijkstra,ed@x.example,burger co\r\n"  # the existing one, other case
+             b"Barbara,Liskov,barbara@x.example,Navy Labs\r\n")
+
+
+@pytest.mark.parametrize(("path", "set_based"), [(False, False), (True, False), (True, True)],
+                         ids=["row", "python", "set"])
+def test_rows_naming_a_company_that_cannot_be_created_are_refused(
+        client: TestClient, database: Database, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch, path: bool, set_based: bool) -> None:
+    """A required company field without a default refuses new companies: the rows naming one
+    are refused with that reason, the others get the existing company or none."""
+    monkeypatch.setattr(bulk, "SET_BASED", set_based)
+    monkeypatch.setattr(bulk, "CHUNK", 2)  # the existing company is found in two chunks
+    burger = make_company(client, name="Burger Co")
+    define_field(client, entity="company", key="region", type="text", required=True)
+    imp = upload(client, "companies.csv", COMPANIES)
+    done = run_import(client, database, settings, imp["id"], options={"bulk": path})
+    assert (done["status"], done["created_count"], done["error_count"]) == ("done", 3, 2)
+    with database.transaction(write=False) as s:
+        people = {c.last_name: c.company_id for c in s.scalars(select(Contact))}
+        refused = {e.row_number: e.errors for e in s.scalars(select(ImportRowError).where(
+            ImportRowError.import_id == uuid.UUID(imp["id"])))}
+    assert people == {"Lovelace": uuid.UUID(burger["id"]), "Turing": None,
+                      "Dijkstra": uuid.UUID(burger["id"])}
+    assert set(refused) == {2, 5}  # data rows are numbered from 1
+    assert all("Region" in err[0]["message"] for err in refused.values()), refused

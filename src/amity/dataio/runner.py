@@ -66,6 +66,9 @@ class Planner:
         self.view = Permission.CONTACTS_VIEW if self.contacts else Permission.COMPANIES_VIEW
         self.edit = Permission.CONTACTS_EDIT if self.contacts else Permission.COMPANIES_EDIT
         self.companies_by_name: dict[str, uuid.UUID] = {}
+        # companies that could not be created (a required company field without a default),
+        # by folded name: the rows naming one are refused with the reason
+        self.company_refusals: dict[str, DomainError] = {}
         self.in_file: dict[str, int] = {}  # dry run: email/domain -> first row that has it
         self.created: dict[str, Contact] = {}  # this batch's new contacts by email/phone
         self.kept: list[Company] = []
@@ -184,8 +187,12 @@ class Planner:
                 continue
             domain = next((d for d in (norm.company_domain_from_email(e) for e in emails)
                            if d), None)
-            made = companies.create_company(self.db, data=CompanyCreate(
-                name=name, domain=domain), actor=self.actor, region=self.opts.region)
+            try:  # refused before anything is added to the session
+                made = companies.create_company(self.db, data=CompanyCreate(
+                    name=name, domain=domain), actor=self.actor, region=self.opts.region)
+            except DomainError as exc:
+                self.company_refusals[key] = exc
+                continue
             self.db.add(ImportChange(import_id=self.imp.id, row_number=n,
                                      entity_type="company", record_id=made.id,
                                      action="created"))
@@ -194,6 +201,10 @@ class Planner:
 
     def company_for(self, name: str) -> uuid.UUID:
         found = self.companies_by_name.get(fold(name))
+        refused = self.company_refusals.get(fold(name))
+        if found is None and refused is not None:
+            raise DomainError(refused.code, f"The company '{name}' could not be created: "
+                              f"{refused.message}", "company")
         if found is None:
             raise DomainError("company.create_forbidden", f"No company '{name}' exists and you "
                               "may not create companies", "company")

@@ -68,7 +68,7 @@ UUID7 = ("CAST(encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACI
          "FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex') AS uuid)")
 _DDL = ("CREATE TEMP TABLE IF NOT EXISTS import_stage ("
         + ", ".join(f"{name} {kind}" for name, kind in COPIED)
-        + f", id uuid NOT NULL DEFAULT {UUID7}, custom_fields jsonb, company_id uuid,"
+        + f", id uuid NOT NULL DEFAULT {UUID7}, custom_fields jsonb,"
         " matched boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS")
 # Each staged row's emails and phones, one per row of this table, for the matching joins. The
 # planner reads the arrays' unnest as ten elements a row (PostgreSQL 15 has no statistics for
@@ -84,6 +84,7 @@ _keys = Table("import_keys", MetaData(), Column("row_number", Integer), Column("
 _st = Table(STAGE, MetaData(), Column("row_number", Integer), Column("emails", ARRAY(Text)),
             Column("phones", ARRAY(Text)), Column("matched", Boolean), Column("id", Uuid))
 _CONTACT_COLS = ", ".join(name for name, _ in CONTACT_COLUMNS)
+_STAGED_COLS = ", ".join(f"s.{name}" for name, _ in CONTACT_COLUMNS)
 
 
 def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk) -> None:
@@ -106,10 +107,6 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
         assert cur_conn is not None
         with cur_conn.cursor() as cur, cur.copy(f"COPY import_stage ({cols}) FROM STDIN") as cp:
             cp.write(staged.copy)
-        # the row count and the statistics of the columns the joins read, so the matching
-        # joins are index lookups (all 34 columns' statistics cost as much as an insert)
-        db.execute(text("ANALYZE import_stage (row_number, emails, phones, company_key, "
-                        "tag_keys)"))
         db.execute(text(_FILL_KEYS))
         db.execute(text("ANALYZE import_keys"))
     matched: list[int] = []
@@ -119,11 +116,11 @@ def write(w: BulkWriter, batch: list[tuple[int, list[str]]], staged: StagedChunk
                                        "ORDER BY row_number")))
     made = companies = 0
     if staged.rows > len(matched):  # the order of create_contact's own refusals
-        companies, company_errors = _companies(w, raw_of)
+        companies, company_errors, company_ids = _companies(w, raw_of)
         errors += company_errors
         gone = set(matched) | {e["row_number"] for e in company_errors}
         errors += _custom_fields(w, staged, gone, raw_of)
-        made = _insert(w, imp.id)
+        made = _insert(w, imp.id, company_ids)
     w.insert_rows(_no_rows(), errors)
     _keep_statistics(w, made)
     w.summarise(batch, made, companies)
@@ -228,10 +225,11 @@ def _drop(w: BulkWriter, rows: list[int]) -> None:
 
 
 def _companies(w: BulkWriter, raw_of: dict[int, list[str]],
-               ) -> tuple[int, list[dict[str, Any]]]:
+               ) -> tuple[int, list[dict[str, Any]], dict[str, uuid.UUID]]:
     """The companies the unmatched rows name (first row naming each, in row order), found or
     created as the bulk path does; rows naming one that may not be created are refused.
-    Returns how many were created and the refused rows."""
+    Returns how many were created, the refused rows and each named company's id by key (the
+    contacts' insert joins it)."""
     from amity.dataio.bulk import Rows
 
     p = w.planner
@@ -239,7 +237,7 @@ def _companies(w: BulkWriter, raw_of: dict[int, list[str]],
         "SELECT DISTINCT ON (company_key) row_number, company_name, emails FROM import_stage "
         "WHERE NOT matched AND company_key IS NOT NULL ORDER BY company_key, row_number"))]
     if not named:
-        return 0, []
+        return 0, [], {}
     named.sort(key=lambda x: x[2])
     out = Rows()
     if w.company_error is None:
@@ -250,15 +248,13 @@ def _companies(w: BulkWriter, raw_of: dict[int, list[str]],
         p.resolve_companies([Plan(n, [], "create", RowData(company_name=name, emails=emails))
                              for name, emails, n in named])
     w.insert_rows(out, [])
-    keys = [k for k in (_key(name) for name, _, _ in named) if k in p.companies_by_name]
-    w.db.execute(text("UPDATE import_stage s SET company_id = m.id FROM unnest("
-                      "CAST(:keys AS text[]), CAST(:ids AS uuid[])) AS m(key, id) "
-                      "WHERE NOT s.matched AND s.company_key = m.key"),
-                 {"keys": keys, "ids": [p.companies_by_name[k] for k in keys]})
+    found = {k: p.companies_by_name[k] for k in (_key(name) for name, _, _ in named)
+             if k in p.companies_by_name}
     errors, refused = [], []
     for n, name in w.db.execute(text(
             "SELECT row_number, company_name FROM import_stage WHERE NOT matched AND "
-            "company_key IS NOT NULL AND company_id IS NULL ORDER BY row_number")):
+            "company_key IS NOT NULL AND NOT (company_key = ANY(CAST(:keys AS text[]))) "
+            "ORDER BY row_number"), {"keys": list(found)}):
         try:
             p.company_for(name)
         except DomainError as exc:
@@ -266,7 +262,7 @@ def _companies(w: BulkWriter, raw_of: dict[int, list[str]],
             errors.append(_error(w, n, raw_of[n], [{"field": exc.field or "row",
                                                     "message": exc.message}]))
     _drop(w, refused)
-    return len(out.companies), errors
+    return len(out.companies), errors, found
 
 
 def _key(name: str) -> str:
@@ -292,19 +288,21 @@ def _tags(w: BulkWriter) -> tuple[list[str], list[uuid.UUID]]:
     return keys, [w.tag_ids[k] for k in keys]
 
 
-def _insert(w: BulkWriter, imp_id: uuid.UUID) -> int:
-    """The unmatched rows as contacts, with their emails, phones, tags and change-list rows;
-    returns how many contacts."""
+def _insert(w: BulkWriter, imp_id: uuid.UUID, company_ids: dict[str, uuid.UUID]) -> int:
+    """The unmatched rows as contacts (their companies joined by key), with their emails,
+    phones, tags and change-list rows; returns how many contacts."""
     db, at = w.db, now()
     tag_keys, tag_ids = _tags(w)
     # the column and table names below are this module's constants
     made: Any = db.execute(text(
         "INSERT INTO contacts (id, owner_id, created_at, updated_at, version, custom_fields, "  # noqa: S608
-        f"company_id, {_CONTACT_COLS}) SELECT id, :owner, :at, :at, 1, "
-        f"COALESCE(custom_fields, CAST(:defaults AS jsonb)), company_id, {_CONTACT_COLS} "
-        "FROM import_stage WHERE NOT matched ORDER BY row_number"),
+        f"company_id, {_CONTACT_COLS}) SELECT s.id, :owner, :at, :at, 1, "
+        f"COALESCE(s.custom_fields, CAST(:defaults AS jsonb)), co.id, {_STAGED_COLS} "
+        "FROM import_stage s LEFT JOIN unnest(CAST(:ckeys AS text[]), CAST(:cids AS uuid[])) "
+        "AS co(key, id) ON co.key = s.company_key WHERE NOT s.matched ORDER BY s.row_number"),
         {"owner": w.planner.actor.id, "at": at,
-         "defaults": json.dumps(w.defaults, default=str)})
+         "defaults": json.dumps(w.defaults, default=str),
+         "ckeys": list(company_ids), "cids": list(company_ids.values())})
     for table, col, arrays in (("contact_emails", "email", "emails, s.email_labels, "
                                 "s.email_primary"),
                                ("contact_phones", "e164", "phones, s.phone_labels, "
