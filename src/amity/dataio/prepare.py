@@ -24,7 +24,7 @@ from typing import Any
 
 from amity.contacts.service import SCALARS, refresh_search_keys
 from amity.dataio.rows import Options, RowData, contact_row
-from amity.dataio.stage import StagedChunk, stage_rows
+from amity.dataio.stage import StagedChunk, no_cyclic_gc, stage_rows
 
 # A pool costs a second or two to start (each worker imports the cleaning code): only imports
 # with at least this many rows still to go use one.
@@ -134,6 +134,12 @@ def contact_base(data: RowData) -> dict[str, Any]:
 
 def clean_rows(headers: list[str], mapping: dict[str, str], opts: Options,
                batch: list[tuple[int, list[str]]]) -> list[Cleaned]:
+    with no_cyclic_gc():
+        return _clean_rows(headers, mapping, opts, batch)
+
+
+def _clean_rows(headers: list[str], mapping: dict[str, str], opts: Options,
+                batch: list[tuple[int, list[str]]]) -> list[Cleaned]:
     out = []
     for n, raw in batch:
         data = contact_row(headers, mapping, raw, opts)
