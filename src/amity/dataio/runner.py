@@ -200,15 +200,16 @@ class Planner:
             self.kept.append(made)  # held, so the session's weak identity map keeps it
 
     def company_for(self, name: str) -> uuid.UUID:
-        found = self.companies_by_name.get(fold(name))
-        refused = self.company_refusals.get(fold(name))
-        if found is None and refused is not None:
+        key = fold(name)
+        found = self.companies_by_name.get(key)
+        if found is not None:
+            return found
+        refused = self.company_refusals.get(key)
+        if refused is not None:
             raise DomainError(refused.code, f"The company '{name}' could not be created: "
                               f"{refused.message}", "company")
-        if found is None:
-            raise DomainError("company.create_forbidden", f"No company '{name}' exists and you "
-                              "may not create companies", "company")
-        return found
+        raise DomainError("company.create_forbidden", f"No company '{name}' exists and you "
+                          "may not create companies", "company")
 
 
 def match_keys(data: RowData) -> list[str]:

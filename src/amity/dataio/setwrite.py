@@ -27,14 +27,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Column,
     Integer,
     MetaData,
     Table,
     Text,
-    Uuid,
     func,
     select,
     text,
@@ -80,9 +78,8 @@ _FILL_KEYS = ("INSERT INTO import_keys SELECT row_number, unnest(emails), false 
               "UNION ALL SELECT row_number, unnest(phones), true FROM import_stage")
 _keys = Table("import_keys", MetaData(), Column("row_number", Integer), Column("key", Text),
               Column("phone", Boolean))
-# the columns the matching statement reads, for SQLAlchemy (and ``scoped``)
-_st = Table(STAGE, MetaData(), Column("row_number", Integer), Column("emails", ARRAY(Text)),
-            Column("phones", ARRAY(Text)), Column("matched", Boolean), Column("id", Uuid))
+# the staging columns the statement marking matched rows uses, for SQLAlchemy
+_st = Table(STAGE, MetaData(), Column("row_number", Integer), Column("matched", Boolean))
 _CONTACT_COLS = ", ".join(name for name, _ in CONTACT_COLUMNS)
 _STAGED_COLS = ", ".join(f"s.{name}" for name, _ in CONTACT_COLUMNS)
 
