@@ -31,7 +31,7 @@ from amity.dataio.stage import StagedChunk, no_cyclic_gc, stage_rows
 POOL_FROM = 20_000
 # Worker processes; 0 cleans in the importing process. More processes than cores gain nothing.
 WORKERS = min(4, os.cpu_count() or 1)
-AHEAD = 2  # chunks being cleaned while one is written
+AHEAD = 4  # chunks being cleaned while one is written
 
 
 @dataclass

@@ -81,6 +81,14 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _escape(text: str) -> str:
+    # ``translate`` looks up every character (about 1 us for an email address); most values
+    # hold none of the four characters, which ``in`` finds out twenty times faster
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPE)
+    return text
+
+
 def _element(value: Any) -> str:
     if value is None:
         return "NULL"
@@ -91,7 +99,7 @@ def _element(value: Any) -> str:
 
 def _field(value: Any) -> str:
     if type(value) is str:  # most fields
-        return value.translate(_ESCAPE)
+        return _escape(value)
     if value is None:
         return "\\N"
     if value is True or value is False:
@@ -100,7 +108,7 @@ def _field(value: Any) -> str:
         text = "{" + ",".join(_element(v) for v in value) + "}"
     else:
         text = str(value)
-    return text.translate(_ESCAPE)
+    return _escape(text)
 
 
 def copy_line(values: list[Any]) -> str:
