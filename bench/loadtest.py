@@ -37,6 +37,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+import contextlib
+
 import contacts_api as ca
 from datagen import ContactGenerator
 
@@ -100,6 +102,46 @@ def site_key(base: str, token: str) -> str:
     return str(r.json()["public_key"])
 
 
+def _proc_cpu(pid: int) -> tuple[str, float]:
+    """A process's name and CPU seconds (user + system) from /proc."""
+    head, _, rest = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
+    fields = rest.split()
+    return head.partition("(")[2], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(OSError):
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+    return out
+
+
+def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
+    """CPU seconds used so far by this load client, by Amity's processes (``server_pids`` and
+    their children: the gunicorn master and its workers, a job worker) and by every PostgreSQL
+    process on the machine."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    out = {"client": ru.ru_utime + ru.ru_stime, "app": 0.0, "postgres": 0.0}
+    for top in server_pids:
+        for pid in _descendants(top):
+            with contextlib.suppress(OSError):
+                out["app"] += _proc_cpu(pid)[1]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                name, cpu = _proc_cpu(int(entry.name))
+            except (OSError, ValueError):
+                continue
+            if name == "postgres":
+                out["postgres"] += cpu
+    return out
+
+
 Call = Callable[[httpx.AsyncClient, "State"], Awaitable[httpx.Response]]
 
 
@@ -159,7 +201,7 @@ EXPECTED = {"create": 201, "events": 202}
 
 
 async def _level(base: str, fx: dict[str, Any], key: str, clients: int, seconds: float,
-                 seed: int) -> dict[str, Any]:
+                 seed: int, server_pids: list[int] | None = None) -> dict[str, Any]:
     names = [n for n, _ in MIX]
     weights = [w for _, w in MIX]
     lat: dict[str, list[float]] = defaultdict(list)
@@ -191,10 +233,18 @@ async def _level(base: str, fx: dict[str, Any], key: str, clients: int, seconds:
 
         warm = time.perf_counter() + 2
         await asyncio.gather(*(one(k, warm, False) for k in range(clients)))
+        cpu0 = cpu_snapshot(server_pids or [])
         t0 = time.perf_counter()
         await asyncio.gather(*(one(k, t0 + seconds, True) for k in range(clients)))
         wall = time.perf_counter() - t0
+        cpu1 = cpu_snapshot(server_pids or [])
     every = [x for v in lat.values() for x in v]
+    done = len(every) + sum(len(v) for v in errors.values())
+    # CPU per request by who spent it (the client shares the machine): what a request costs,
+    # and whether the cores were the limit (busy = all CPU used / (cores x wall))
+    cpu = {k: round((cpu1[k] - cpu0[k]) / max(done, 1) * 1000, 2) for k in cpu1}
+    cpu["busy"] = round(sum(cpu1[k] - cpu0[k] for k in cpu1) / ((os.cpu_count() or 1) * wall),
+                        2)
     return {"clients": clients, "seconds": round(wall, 1),
             "throughput_rps": round(len(every) / wall, 1),
             "median_ms": round(ca.pct(every, 50) * 1000, 2) if every else None,
@@ -204,17 +254,20 @@ async def _level(base: str, fx: dict[str, Any], key: str, clients: int, seconds:
             "by_type": {k: {"count": len(v), "median_ms": round(ca.pct(v, 50) * 1000, 2),
                             "p95_ms": round(ca.pct(v, 95) * 1000, 2),
                             "errors": len(errors.get(k, []))} for k, v in sorted(lat.items())},
+            "cpu_ms_per_request": cpu,
             "load_average": round(os.getloadavg()[0], 1)}
 
 
-def run_levels(base: str, fx: dict[str, Any], levels: list[int], seconds: float
-               ) -> dict[str, Any]:
-    """Every level in turn; ``saturation`` is the level with the highest throughput."""
+def run_levels(base: str, fx: dict[str, Any], levels: list[int], seconds: float,
+               server_pids: list[int] | None = None) -> dict[str, Any]:
+    """Every level in turn; ``saturation`` is the level with the highest throughput.
+    ``server_pids``: Amity's processes, whose CPU time is measured per level."""
     key = site_key(base, fx["token"])
     out = []
     for i, clients in enumerate(levels):
         print(f"load: {clients} clients for {seconds:g} s ...", flush=True)
-        res = asyncio.run(_level(base, fx, key, clients, seconds, seed=100 + i))
+        res = asyncio.run(_level(base, fx, key, clients, seconds, seed=100 + i,
+                                 server_pids=server_pids))
         print(f"  {res['throughput_rps']} req/s, median {res['median_ms']} ms, p95 "
               f"{res['p95_ms']} ms, {res['errors']} errors, load {res['load_average']}",
               flush=True)
@@ -224,11 +277,16 @@ def run_levels(base: str, fx: dict[str, Any], levels: list[int], seconds: float
 
 
 def markdown(res: dict[str, Any]) -> str:
-    lines = ["| clients | requests/s | median ms | p95 ms | errors | load average |",
-             "|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| clients | requests/s | median ms | p95 ms | errors | load average | CPU ms per "
+             "request: app / PostgreSQL / load client | cores busy |",
+             "|---:|---:|---:|---:|---:|---:|---|---:|"]
     for lv in res["levels"]:
+        c = lv.get("cpu_ms_per_request")
+        split = f"{c['app']} / {c['postgres']} / {c['client']}" if c else ""
+        busy = f"{c['busy']:.0%}" if c else ""
         lines.append(f"| {lv['clients']} | {lv['throughput_rps']:.0f} | {lv['median_ms']} | "
-                     f"{lv['p95_ms']} | {lv['errors']} | {lv['load_average']} |")
+                     f"{lv['p95_ms']} | {lv['errors']} | {lv['load_average']} | {split} | "
+                     f"{busy} |")
     sat = res["saturation"]
     lines += ["", f"At saturation ({sat['clients']} clients, {sat['throughput_rps']:.0f} "
               "requests/s), per request type:", "",
@@ -270,7 +328,7 @@ def main() -> None:
     proc = ca.start_server(args.database_url, args.workers, port, "gunicorn")
     try:
         ca.wait_ready(base, proc, timeout=300)
-        res["load"] = run_levels(base, fx, levels, args.seconds)
+        res["load"] = run_levels(base, fx, levels, args.seconds, server_pids=[proc.pid])
     finally:
         ca.stop_server(proc)
     OUT.mkdir(exist_ok=True)

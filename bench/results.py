@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             res["sequential"][kind] = ca.run_kind(base, token, kinds[kind], args.requests, 1,
                                                   seed=10 + i)
         _save({**res, "load_after": os.getloadavg()[0], "queries": {}})
-        res["mixed"] = loadtest.run_levels(base, fx, args.levels, args.seconds)
+        res["mixed"] = loadtest.run_levels(base, fx, args.levels, args.seconds,
+                                           server_pids=[proc.pid, worker.pid])
         time.sleep(2)  # let the worker take the jobs the creates caused
         res["worker_rss_kb"] = rss_kb(worker.pid)
     finally:
