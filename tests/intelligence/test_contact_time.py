@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
+from amity.activities.models import Interaction, InteractionParticipant
+from amity.contacts.models import Contact
 from amity.core.db import Database
 from amity.intelligence import contact_time, queries
 from amity.intelligence.models import CustomerPrediction
@@ -60,3 +63,49 @@ def test_describe_and_next_send_time(database: Database) -> None:
         assert nxt.weekday() * 24 + nxt.hour == even.contact_hour
         inside = datetime(2026, 6, 1, 9, 30, tzinfo=UTC) if even.contact_hour == 9 else nxt
         assert queries.next_contact_time(s, biz.contacts[0], inside) == inside
+
+
+def test_refresh_reads_more_responding_contacts_than_a_statement_has_parameters(
+        database: Database) -> None:
+    """70,000 contacts answered: their ids once went into one statement as parameters, which
+    PostgreSQL refuses past 65,535 (the scheduled job failed at a million contacts). A
+    deleted contact's answers still count for nobody."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("the parameter limit is PostgreSQL's; SQLite's tests run the same query")
+    at = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)  # a Monday, 9:00-10:00
+    with database.transaction() as s:
+        base = Contact(first_name="Answer", last_name="Er")
+        s.add(base)
+        s.flush()
+        inter = Interaction(channel="email", direction="inbound", subject="Re: hello",
+                            occurred_at=at)
+        s.add(inter)
+        s.flush()
+        s.add(InteractionParticipant(interaction_id=inter.id, contact_id=base.id, role="from",
+                                     position=0, occurred_at=at, channel="email",
+                                     direction="inbound"))
+        s.flush()
+        # clone the contact and its part in the interaction for 70,000 more contacts
+        s.execute(text("CREATE TEMP TABLE more AS SELECT gen_random_uuid() AS id "
+                       "FROM generate_series(1, 70000)"))
+        cols = [c.name for c in Contact.__table__.columns if c.name != "id"]
+        s.execute(text(f"INSERT INTO contacts (id, {', '.join(cols)}) SELECT m.id, "  # noqa: S608
+                       f"{', '.join('c.' + c for c in cols)} FROM more m, contacts c "
+                       "WHERE c.id = :base"), {"base": base.id})
+        pcols = [c.name for c in InteractionParticipant.__table__.columns
+                 if c.name not in ("id", "contact_id")]
+        s.execute(text(f"INSERT INTO interaction_participants (id, contact_id, "  # noqa: S608
+                       f"{', '.join(pcols)}) SELECT gen_random_uuid(), m.id, "
+                       f"{', '.join('p.' + c for c in pcols)} FROM more m, "
+                       "interaction_participants p WHERE p.contact_id = :base"),
+                  {"base": base.id})
+        s.execute(text("UPDATE contacts SET deleted_at = now() WHERE id = :base"),
+                  {"base": base.id})
+    with database.transaction() as s:
+        updated = contact_time.refresh(s, days=100_000)
+    assert updated == 70_000
+    with database.transaction(write=False) as s:
+        hours = dict(s.execute(select(CustomerPrediction.contact_id,
+                                      CustomerPrediction.contact_hour)).all())
+    assert len(hours) == 70_000 and base.id not in hours
+    assert set(hours.values()) == {MON_9}

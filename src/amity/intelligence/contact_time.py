@@ -77,15 +77,19 @@ def best_hours(keys: NDArray[np.int64], hours: NDArray[np.int64],
 
 def _responses(db: Session, since: datetime) -> list[tuple[uuid.UUID, datetime]]:
     rows: list[tuple[uuid.UUID, datetime]] = []
+    # live contacts only, joined here: a list of their ids as parameters outgrew what one
+    # statement may carry (65,535) at a million contacts
     q1 = (select(InteractionParticipant.contact_id, Interaction.occurred_at)
           .join(Interaction, Interaction.id == InteractionParticipant.interaction_id)
+          .join(Contact, Contact.id == InteractionParticipant.contact_id)
           .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since,
-                 InteractionParticipant.contact_id.is_not(None),
+                 Contact.deleted_at.is_(None),
                  or_(Interaction.direction == "inbound",
                      (Interaction.channel == "call") & (Interaction.outcome == "connected"))))
-    q2 = select(WebEvent.contact_id, WebEvent.occurred_at).where(
-        WebEvent.type.in_(EMAIL_EVENT_TYPES), WebEvent.contact_id.is_not(None),
-        WebEvent.occurred_at >= since)
+    q2 = (select(WebEvent.contact_id, WebEvent.occurred_at)
+          .join(Contact, Contact.id == WebEvent.contact_id)
+          .where(WebEvent.type.in_(EMAIL_EVENT_TYPES), Contact.deleted_at.is_(None),
+                 WebEvent.occurred_at >= since))
     for q in (q1, q2):
         rows.extend((r[0], r[1]) for r in db.execute(q) if r[0] is not None)
     return rows
@@ -97,9 +101,6 @@ def refresh(db: Session, *, days: int = 365) -> int:
     answers with the population's)."""
     at = now()
     rows = _responses(db, at - timedelta(days=days))
-    live = set(db.scalars(select(Contact.id).where(Contact.deleted_at.is_(None),
-                                                   Contact.id.in_({r[0] for r in rows}))))
-    rows = [r for r in rows if r[0] in live]
     ids = sorted({r[0] for r in rows})
     index = {k: i for i, k in enumerate(ids)}
     if not ids:
