@@ -4,7 +4,7 @@
         --contacts 100000 --interactions-per-contact 10 --levels 4,8,16,32 --seconds 20
 
 Drops and recreates the database, seeds it (``amity bench seed``: contacts with interactions,
-deals, orders, tickets), starts gunicorn with 2 uvicorn workers (as docs/deploy.md) and drives
+deals, orders, tickets), starts gunicorn with `--workers` uvicorn workers (default 2) and drives
 it with an asyncio client (httpx, keep-alive connections) mixing the real workload:
 
     30% contact list pages (first page, then following next_cursor), 25% contact 360 views,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -37,7 +38,6 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-import contextlib
 
 import contacts_api as ca
 from datagen import ContactGenerator
@@ -119,18 +119,19 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
-    """CPU seconds used so far by this load client, by Amity's processes (``server_pids`` and
-    their children: the gunicorn master and its workers, a job worker) and by every PostgreSQL
-    process on the machine."""
+def cpu_snapshot(server_pids: list[int]) -> dict[str, Any]:
+    """CPU seconds used so far by this load client, and by each of Amity's processes
+    (``server_pids`` and their children: the gunicorn master and its workers, a job worker)
+    and of the PostgreSQL processes on the machine, by process id."""
     import resource
 
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    out = {"client": ru.ru_utime + ru.ru_stime, "app": 0.0, "postgres": 0.0}
+    app: dict[int, float] = {}
     for top in server_pids:
         for pid in _descendants(top):
             with contextlib.suppress(OSError):
-                out["app"] += _proc_cpu(pid)[1]
+                app[pid] = _proc_cpu(pid)[1]
+    postgres: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -138,7 +139,16 @@ def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
             except (OSError, ValueError):
                 continue
             if name == "postgres":
-                out["postgres"] += cpu
+                postgres[int(entry.name)] = cpu
+    return {"client": ru.ru_utime + ru.ru_stime, "app": app, "postgres": postgres}
+
+
+def cpu_used(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds spent between two snapshots. A process that started in between counts
+    whole; one that ended in between is missed (its time cannot be read any more)."""
+    out = {"client": after["client"] - before["client"]}
+    for key in ("app", "postgres"):
+        out[key] = sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
     return out
 
 
@@ -242,9 +252,9 @@ async def _level(base: str, fx: dict[str, Any], key: str, clients: int, seconds:
     done = len(every) + sum(len(v) for v in errors.values())
     # CPU per request by who spent it (the client shares the machine): what a request costs,
     # and whether the cores were the limit (busy = all CPU used / (cores x wall))
-    cpu = {k: round((cpu1[k] - cpu0[k]) / max(done, 1) * 1000, 2) for k in cpu1}
-    cpu["busy"] = round(sum(cpu1[k] - cpu0[k] for k in cpu1) / ((os.cpu_count() or 1) * wall),
-                        2)
+    used = cpu_used(cpu0, cpu1)
+    cpu = {k: round(v / max(done, 1) * 1000, 2) for k, v in used.items()}
+    cpu["busy"] = round(sum(used.values()) / ((os.cpu_count() or 1) * wall), 2)
     return {"clients": clients, "seconds": round(wall, 1),
             "throughput_rps": round(len(every) / wall, 1),
             "median_ms": round(ca.pct(every, 50) * 1000, 2) if every else None,

@@ -7,7 +7,8 @@
 Drops and recreates the database, seeds it with ``amity bench seed`` (N contacts and
 ``--interactions-per-contact`` interactions each, with companies, deals and their stage
 history, orders and tickets: COPY on PostgreSQL), runs VACUUM ANALYZE, starts gunicorn with 2
-uvicorn workers (as docs/deploy.md) and an ``amity worker``, then measures, one client at a
+uvicorn workers (docs/deploy.md advises two a core; these runs keep 2 to compare with earlier
+ones) and an ``amity worker`` (``--no-worker``: none), then measures, one client at a
 time, the contact 360 view, list pages (first and following), search (substring and typo) and a
 single contact; then the mixed load of bench/loadtest.py (lists, 360 views, search, web-event
 batches, creates, deal moves) at rising concurrency for the throughput at saturation on this
@@ -116,14 +117,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     port = ca.free_port()
     base = f"http://127.0.0.1:{port}"
     proc = ca.start_server(url, 2, port, "gunicorn")
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "amity"), "worker",
-                               "--concurrency", "2"], env=ca.server_env(url), cwd="/tmp",
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None if args.no_worker else subprocess.Popen(
+        [str(Path(sys.executable).parent / "amity"), "worker", "--concurrency", "2"],
+        env=ca.server_env(url), cwd="/tmp", stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    res["job_worker"] = worker is not None
     try:
         ca.wait_ready(base, proc, timeout=300)
-        print("waiting for the job worker's due work ...", flush=True)
-        res["settle"] = settle(url, args.settle)
-        print(f"  {res['settle']}", flush=True)
+        if worker is not None:
+            print("waiting for the job worker's due work ...", flush=True)
+            res["settle"] = settle(url, args.settle)
+            print(f"  {res['settle']}", flush=True)
         earlier = OUT / f"results-{args.contacts}.json"
         if reuse and earlier.exists() and "seed_output" in json.loads(earlier.read_text())["load"]:
             before = json.loads(earlier.read_text())  # the run that seeded this database
@@ -143,17 +147,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                                   seed=10 + i)
         _save({**res, "load_after": os.getloadavg()[0], "queries": {}})
         res["mixed"] = loadtest.run_levels(base, fx, args.levels, args.seconds,
-                                           server_pids=[proc.pid, worker.pid])
-        time.sleep(2)  # let the worker take the jobs the creates caused
-        res["worker_rss_kb"] = rss_kb(worker.pid)
+                                           server_pids=[proc.pid] + ([worker.pid] if worker
+                                                                     else []))
+        if worker is not None:
+            time.sleep(2)  # let the worker take the jobs the creates caused
+            res["worker_rss_kb"] = rss_kb(worker.pid)
     finally:
         ca.stop_server(proc)
-        worker.terminate()  # finishes the jobs in hand (a scoring run can take minutes)
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()  # its jobs run again after their lease expires
-            worker.wait()
+        if worker is not None:
+            worker.terminate()  # finishes the jobs in hand (a scoring run can take minutes)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()  # its jobs run again after their lease expires
+                worker.wait()
     res["load_after"] = os.getloadavg()[0]
     _save(res)  # the timings are kept even if counting fails below
     print("counting SQL statements per request (in-process) ...", flush=True)
@@ -252,7 +259,8 @@ def report(results: list[dict[str, Any]]) -> str:
         lines += ["", *(_mixed(res["mixed"]) if "mixed" in res else
                         ["Mixed load: not run (the run stopped before it)."]), "",
                   f"Worker RSS: {rss.get('VmRSS', 0) / 1024:.0f} MB now, "
-                  f"{rss.get('VmHWM', 0) / 1024:.0f} MB peak.", ""]
+                  f"{rss.get('VmHWM', 0) / 1024:.0f} MB peak." if res.get("job_worker", True)
+                  else "Run without the job worker (`--no-worker`): the web tier alone.", ""]
     if not any(r["contacts"] >= 1_000_000 for r in results):
         lines += ["## 1,000,000 contacts — not run", "",
                   "Not measured: loading a million contacts and running the scenarios takes "
@@ -276,6 +284,8 @@ def main() -> None:
     ap.add_argument("--settle", type=float, default=1800.0,
                     help="wait at most this many seconds for the job worker's due work "
                     "before measuring")
+    ap.add_argument("--no-worker", action="store_true",
+                    help="no job worker: measure the web tier alone")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--reuse", action="store_true",
                     help="use the database as it is (it must hold N contacts; never dropped)")

@@ -19,7 +19,10 @@ from amity.config import get_settings
 from amity.ops.logs import log_config
 
 worker_class = "uvicorn.workers.UvicornWorker"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Two processes a core: one process's thread pool serialises on the interpreter lock once
+# several requests are in it (measured at 1,000,000 contacts on 2 cores, 16 clients: 62
+# requests/s with 2 processes, 97 with 4; bench/README.md, loadtest.py).
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 bind = os.environ.get("AMITY_BIND", "127.0.0.1:8000")
 graceful_timeout = 30  # SIGTERM: stop accepting, finish requests in flight, then exit
 timeout = 60  # a worker silent this long is restarted
