@@ -39,7 +39,7 @@ from datagen import ContactGenerator
 
 HERE = Path(__file__).parent
 OUT = HERE / "results"
-# Targets at 1,000,000 contacts (issue 12), median server time in ms.
+# Targets at 1,000,000 contacts, median server time in ms.
 TARGETS = {"view_360": 15.0, "list_first": 15.0, "list_cursor": 15.0, "search_substring": 50.0,
            "search_typo": 50.0}
 MIXED_TARGET_RPS = 800
