@@ -360,6 +360,13 @@ def count_queries(url: str, token: str, ids: list[str]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- reporting
+def proc_cpu(pid: int) -> tuple[str, float]:
+    """A process's name and the CPU seconds (user + system) it has used, from /proc."""
+    head, _, rest = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
+    fields = rest.split()
+    return head.partition("(")[2], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from contacts_api import prepare_database
+from contacts_api import prepare_database, proc_cpu
 
 FIRST = ["ada", "GRACE", "Alan", "barbara", "Edsger", "MARGARET", "Donald", "frances",
          "Ken", "Radia", "Zoë", "José", "Anne-Marie", "Seán"]
@@ -69,17 +69,15 @@ def _server_cpu(database: Any) -> dict[int, float]:
     /proc: the server runs on this machine)."""
     from sqlalchemy import text
 
-    tick = os.sysconf("SC_CLK_TCK")
     with database.transaction(write=False) as s:
         pids = s.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = "
                               "current_database()")).all()
     out = {}
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[pid] = proc_cpu(pid)[1]
         except OSError:
             continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
     return out
 
 

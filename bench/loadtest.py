@@ -102,13 +102,6 @@ def site_key(base: str, token: str) -> str:
     return str(r.json()["public_key"])
 
 
-def _proc_cpu(pid: int) -> tuple[str, float]:
-    """A process's name and CPU seconds (user + system) from /proc."""
-    head, _, rest = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
-    fields = rest.split()
-    return head.partition("(")[2], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -130,12 +123,12 @@ def cpu_snapshot(server_pids: list[int]) -> dict[str, Any]:
     for top in server_pids:
         for pid in _descendants(top):
             with contextlib.suppress(OSError):
-                app[pid] = _proc_cpu(pid)[1]
+                app[pid] = ca.proc_cpu(pid)[1]
     postgres: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                name, cpu = _proc_cpu(int(entry.name))
+                name, cpu = ca.proc_cpu(int(entry.name))
             except (OSError, ValueError):
                 continue
             if name == "postgres":
